@@ -1,0 +1,1 @@
+"""Cloud Infinite endpoints served on the bucket domain (`?ci-process=…`)."""

@@ -1,0 +1,74 @@
+"""`GET /<key>?ci-process=OCR` and `GET /?ci-process=OCR&detect-url=…` (CI "Synchronizing OCR Requests").
+
+The handler only finds the bytes (a stored object, or the detect-url image) and hands them to the OCR
+service; parsing parameters, decoding, recognition and the XML belong to `emulator.ocr` and
+`emulator.xml.ocr`. The response is spelled exactly as the Python SDK's `ci_process` needs to parse
+it: `Content-Type: application/xml` with no charset, and a `Content-Length` (wire notes §6.3).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.responses import Response
+
+from emulator.addressing import bucket_from_host, resolve, split_host
+from emulator.cos.context import Ctx
+from emulator.errors import CosError
+from emulator.ocr.request import OcrRequest
+from emulator.ocr.source import decode_detect_url, fetch_detect_url
+from emulator.responses import SERVER_CI, xml_response
+from emulator.xml.ocr import render_ocr
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+async def ocr(ctx: Ctx) -> Response:
+    request = OcrRequest.parse(ctx.req.params)
+    raw_url = ctx.req.param("detect-url")
+    if raw_url:
+        url = decode_detect_url(raw_url)
+        data = await fetch_detect_url(url, ctx.settings, lambda u: _read_local(ctx, u))
+    elif ctx.req.target.kind == "object":
+        data = await _read_object(ctx, ctx.req.bucket, ctx.req.key)
+    else:
+        raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
+    result = await ctx.state.ocr.recognize(data, request)
+    return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
+
+
+async def _read_object(ctx: Ctx, bucket: str, key: str) -> bytes:
+    info = ctx.store.head_object(bucket, key)
+    if info.size > ctx.settings.ocr_max_image_bytes:
+        raise CosError(
+            "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."
+        )
+    return await ctx.run(ctx.store.read_all, info)
+
+
+def _is_self(host: str, ctx: Ctx) -> bool:
+    name = split_host(host)
+    own = split_host(ctx.req.host)
+    return bucket_from_host(name) is not None or name in _LOCAL_HOSTS or name == own
+
+
+async def _read_local(ctx: Ctx, url: str) -> bytes | None:
+    """A detect-url that points at this emulator is read from storage, never over the network."""
+    parts = urlsplit(url)
+    if not _is_self(parts.netloc, ctx):
+        return None
+    target = resolve(
+        parts.netloc,
+        (parts.path or "/").encode("utf-8"),
+        default_bucket=ctx.settings.default_bucket,
+        appid=ctx.settings.appid,
+        bucket_exists=ctx.state.bucket_exists,
+    )
+    if target.kind != "object" or target.bucket is None:
+        raise CosError("ResourceDownloadFailed", f"detect-url {url!r} does not name an object on this emulator.")
+    try:
+        return await _read_object(ctx, target.bucket, target.key)
+    except CosError as exc:
+        if exc.code in {"NoSuchKey", "NoSuchBucket"}:
+            raise CosError("ResourceDownloadFailed", f"detect-url {url!r}: {exc.message}") from exc
+        raise
