@@ -15,7 +15,6 @@ from starlette.responses import Response
 from emulator.addressing import resolve
 from emulator.auth.keys import authorize
 from emulator.auth.verify import SignedRequest, authenticate
-from emulator.ci import ocr
 from emulator.cos import bucket, multipart, object
 from emulator.cos.context import Ctx
 from emulator.dispatch import READ_ONLY, action_for, operation_for
@@ -45,8 +44,15 @@ HANDLERS: dict[str, Handler] = {
     "CompleteMultipartUpload": multipart.complete_multipart_upload,
     "AbortMultipartUpload": multipart.abort_multipart_upload,
     "ListMultipartUploads": multipart.list_multipart_uploads,
-    "OCR": ocr.ocr,
+    "OCR": lambda ctx: _ocr(ctx),
 }
+
+
+async def _ocr(ctx: Ctx) -> Response:
+    # Imported on first use: a COS-only emulator never loads the imaging stack.
+    from emulator.ci.ocr import ocr
+
+    return await ocr(ctx)
 
 
 def parse_request(http: Request, state: EmulatorState) -> CosRequest:
@@ -75,7 +81,7 @@ async def cos_entry(http: Request) -> Response:
         operation = operation_for(req.method, req.target.kind, set(req.params), set(req.headers), ci_process)
     except CosError as exc:
         dispatch_error = exc
-    info["operation"] = operation
+    info.update(operation=operation, auth="refused")
     outcome = authenticate(
         SignedRequest(method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host),
         state.settings,
