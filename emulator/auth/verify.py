@@ -92,7 +92,13 @@ def authenticate(
         return AuthOutcome(principal, "mismatch-warned", first_sts, first_hs)
     # Literal newlines; the XML renderer escapes them. Like S3, the server's strings go in the body so
     # the client can diff its own.
-    raise CosError("SignatureDoesNotMatch", extra={"StringToSign": first_sts, "FormatString": first_hs})
+    # As S3 does, the message itself carries what the server computed (repr keeps it on one line), so
+    # a client that only logs Message still sees why; the elements carry the raw strings.
+    raise CosError(
+        "SignatureDoesNotMatch",
+        f"The Signature you specified is invalid. StringToSign={first_sts!r} FormatString={first_hs!r}",
+        extra={"StringToSign": first_sts, "FormatString": first_hs},
+    )
 
 
 def _gather(req: SignedRequest) -> tuple[dict[str, str] | None, str, list[tuple[str, str]]]:
