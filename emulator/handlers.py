@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from emulator.addressing import resolve
+from emulator.addressing import Target, resolve
 from emulator.auth.keys import authorize
 from emulator.auth.verify import SignedRequest, authenticate
 from emulator.cos import bucket, multipart, object
@@ -66,7 +66,29 @@ def parse_request(http: Request, state: EmulatorState) -> CosRequest:
         bucket_exists=state.bucket_exists,
     )
     query = parse_query(http.scope.get("query_string", b""))
+    target = _service_by_query(http.method, target, query)
     return CosRequest(method=http.method, target=target, host=host, query=query, headers=headers)
+
+
+# GET Service query names that GET Bucket (list objects) never sends, and the ones only GET Bucket sends.
+_SERVICE_ONLY_PARAMS = frozenset({"tagkey", "tagvalue", "region", "create-time", "range"})
+_LIST_OBJECTS_PARAMS = frozenset({"prefix", "delimiter", "encoding-type"})
+_MAX_LIST_KEYS = 1000
+
+
+def _service_by_query(method: str, target: Target, query: tuple[tuple[str, str], ...]) -> Target:
+    """`GET /` on a bare host (IP, localhost) is GET Bucket on the default bucket, except when its query
+    can only be GET Service: Python's `list_buckets` with `ServiceDomain='127.0.0.1:PORT'` sends
+    `marker=&max-keys=2000` (GET Bucket caps max-keys at 1000, and always sends `prefix` from Python)."""
+    if method != "GET" or target.style != "default" or target.kind != "bucket":
+        return target
+    names = {name.lower() for name, _ in query}
+    if names & _LIST_OBJECTS_PARAMS:
+        return target
+    max_keys = next((value for name, value in query if name.lower() == "max-keys"), "")
+    if names & _SERVICE_ONLY_PARAMS or (max_keys.isdigit() and int(max_keys) > _MAX_LIST_KEYS):
+        return Target("service", None, "", "service", target.region, ("/",))
+    return target
 
 
 async def cos_entry(http: Request) -> Response:
