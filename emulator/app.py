@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from emulator.admin import build_admin_app
 from emulator.config import Settings
@@ -83,18 +84,28 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+class _EmulatorApp(FastAPI):
+    """FastAPI that remembers uvicorn's transport per request, for connection-level fault injection."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            scope.setdefault("state", {})["transport"] = transport
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings) -> FastAPI:
     state = EmulatorState(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state.startup()
+        await state.startup()
         try:
             yield
         finally:
             state.close()
 
-    app = FastAPI(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = _EmulatorApp(lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.emulator = state
     app.add_exception_handler(CosError, _cos_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -13,8 +13,8 @@ from pathlib import Path
 # Tesseract's OpenMP threads make it 3-6x slower on small machines; must be set before it loads.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-from emulator import __version__  # noqa: E402
-from emulator.config import Settings, load_settings  # noqa: E402
+from emulator import __version__
+from emulator.config import Settings, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,7 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-dir", type=Path, help="load <bucket-appid>/<key> files at startup")
     parser.add_argument("--log-format", choices=["text", "json"], help="access log format (default text)")
     parser.add_argument("--ocr-engine", choices=["tesserocr", "pytesseract"], help="OCR backend (default tesserocr)")
-    parser.add_argument("--sdk-fault-keys", action="store_true", default=None, help="serve the Python SDK's retry-test keys")
+    parser.add_argument(
+        "--sdk-fault-keys", action="store_true", default=None, help="serve the Python SDK's retry-test keys"
+    )
     parser.add_argument("--deterministic", action="store_true", default=None, help="sequential ids, fixed clock")
     sub = parser.add_subparsers(dest="command")
     check = sub.add_parser("healthcheck", help="exit 0 if the emulator at --url answers healthy")
@@ -39,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def banner(settings: Settings) -> str:
     key = settings.keys[0]
-    endpoint = f"http://{settings.host}:{settings.port}"
-    return f"""cos-ocr-emulator {__version__} listening on {endpoint}
+    ip = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    endpoint = f"http://{ip}:{settings.port}"
+    return f"""cos-ocr-emulator {__version__} listening on {settings.host}:{settings.port} ({endpoint})
   default bucket: {settings.default_bucket} (region {settings.region}, APPID {settings.appid})
   credentials:    SecretId={key.secret_id} SecretKey={key.secret_key}
   storage:        {settings.storage} ({settings.data_dir.resolve()})   auth: {settings.auth_mode}
@@ -49,7 +52,7 @@ def banner(settings: Settings) -> str:
   from qcloud_cos import CosConfig, CosS3Client
   client = CosS3Client(CosConfig(Region="{settings.region}", SecretId="{key.secret_id}",
                                  SecretKey="{key.secret_key}", Scheme="http",
-                                 IP="{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}", Port={settings.port}))
+                                 IP="{ip}", Port={settings.port}))
   client.put_object(Bucket="{settings.default_bucket}", Key="hello.txt", Body=b"hi")
 """
 

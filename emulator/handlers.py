@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from emulator.addressing import Target, resolve
+from emulator.admin.inject import inject
 from emulator.auth.keys import authorize
 from emulator.auth.verify import SignedRequest, authenticate
 from emulator.cos import bucket, multipart, object
@@ -105,7 +106,9 @@ async def cos_entry(http: Request) -> Response:
         dispatch_error = exc
     info.update(operation=operation, auth="refused")
     outcome = authenticate(
-        SignedRequest(method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host),
+        SignedRequest(
+            method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
+        ),
         state.settings,
         # Signatures are checked against the real clock even in deterministic mode.
         time.time(),
@@ -117,5 +120,10 @@ async def cos_entry(http: Request) -> Response:
         raise dispatch_error
     assert operation is not None
     authorize(outcome.principal, action_for(operation), req.target.bucket)
-    ctx = Ctx(req=req, http=http, store=state.store, settings=state.settings, request_id=info["request_id"], state=state)
+    ctx = Ctx(
+        req=req, http=http, store=state.store, settings=state.settings, request_id=info["request_id"], state=state
+    )
+    rule = state.fault_for(req.target.bucket, req.key, operation, retry=req.header("x-cos-sdk-retry") == "true")
+    if rule is not None:
+        return await inject(rule, http.scope, lambda: HANDLERS[operation](ctx))
     return await HANDLERS[operation](ctx)

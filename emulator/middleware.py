@@ -49,7 +49,7 @@ def _header(scope: Scope, name: bytes) -> str:
 def _absolute_form(scope: Scope) -> None:
     """Rewrite `http://host/path` targets to origin form, keeping the URL's host as Host."""
     raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
-    if not raw_path[:7].lower() == b"http://" and not raw_path[:8].lower() == b"https://":
+    if not raw_path.lower().startswith((b"http://", b"https://")):
         return
     parts = urlsplit(raw_path.decode("latin-1"))
     path = parts.path or "/"
@@ -84,7 +84,10 @@ class EdgeMiddleware:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 date = formatdate(ids.now(), usegmt=True)
-                message["headers"] = finalize_headers(list(message.get("headers", [])), request_id, trace_id, date)
+                headers = finalize_headers(list(message.get("headers", [])), request_id, trace_id, date)
+                if info.get("suppress_request_id"):  # the SDK fault keys answer without one (§9.3)
+                    headers = [(k, v) for k, v in headers if k not in (b"x-cos-request-id", b"x-cos-trace-id")]
+                message["headers"] = headers
             await send(message)
 
         host = _header(scope, b"host")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import TypeAlias, Union
+from typing import TypeAlias
 
 # A node is (tag, value): value is text, a number, a bool, None (empty element) or child nodes.
-Value: TypeAlias = Union[str, int, float, bool, None, Sequence["Node"]]
+Value: TypeAlias = str | int | float | bool | Sequence["Node"] | None
 Node: TypeAlias = tuple[str, Value]
 
 PROLOG = b"<?xml version='1.0' encoding='utf-8' ?>\n"
