@@ -50,7 +50,9 @@ def test_put_get_head_list_delete(emu: RunningEmulator, mode: str) -> None:
     out = run_node(emu, "roundtrip", mode, prefix)
     keys = [f"{prefix}/plain.txt", f"{prefix}/with space+plus.txt", f"{prefix}/目录/文件.txt"]
     body = f"node body {prefix} 中文".encode()
-    assert [(p["Key"], p["statusCode"], p["ETag"]) for p in out["put"]] == [(k, 200, f'"{md5_hex(body)}"') for k in keys]
+    assert [(p["Key"], p["statusCode"], p["ETag"]) for p in out["put"]] == [
+        (k, 200, f'"{md5_hex(body)}"') for k in keys
+    ]
     assert [(g["Key"], g["statusCode"], g["md5"], g["length"]) for g in out["get"]] == [
         (k, 200, md5_hex(body), len(body)) for k in keys
     ]

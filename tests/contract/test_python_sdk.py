@@ -189,9 +189,7 @@ def test_delete_objects_multi(cos: CosS3Client, emu: RunningEmulator) -> None:
     keys = [base + f"{i} file+{i}.txt" for i in range(5)]
     for k in keys:
         put(cos, emu.bucket, k, b"bye")
-    result = cos.delete_objects(
-        Bucket=emu.bucket, Delete={"Object": [{"Key": k} for k in keys[:4]], "Quiet": "false"}
-    )
+    result = cos.delete_objects(Bucket=emu.bucket, Delete={"Object": [{"Key": k} for k in keys[:4]], "Quiet": "false"})
     assert sorted(d["Key"] for d in result["Deleted"]) == sorted(keys[:4])
     assert "Error" not in result
     remaining = cos.list_objects(Bucket=emu.bucket, Prefix=base)

@@ -168,9 +168,7 @@ def test_key_restricted_to_get_object(keyed: RunningEmulator, key: str) -> None:
 
 
 def _temp_client(keyed: RunningEmulator, token: str | None) -> CosS3Client:
-    return CosS3Client(
-        keyed.cos_config(SecretId=TEMP.secret_id, SecretKey=TEMP.secret_key, Token=token), retry=0
-    )
+    return CosS3Client(keyed.cos_config(SecretId=TEMP.secret_id, SecretKey=TEMP.secret_key, Token=token), retry=0)
 
 
 def test_temporary_credentials_with_token(keyed: RunningEmulator, key: str) -> None:
