@@ -17,10 +17,11 @@ from typing import Any
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-import uvicorn  # noqa: E402
+import httpx
+import uvicorn
 
-from emulator.app import create_app  # noqa: E402
-from emulator.config import Settings  # noqa: E402
+from emulator.app import create_app
+from emulator.config import Settings
 
 
 def free_port() -> int:
@@ -79,6 +80,37 @@ class RunningEmulator:
         from qcloud_cos import CosS3Client
 
         return CosS3Client(self.cos_config(**overrides), retry=retry)
+
+    # --- the admin API (/_emulator/*), for tests -------------------------------------------------
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.settings.admin_token}"} if self.settings.admin_token else {}
+        response = httpx.request(method, f"{self.endpoint}/_emulator/{path}", headers=headers, timeout=60, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self, bucket: str | None = None) -> None:
+        """Back to the seeded state; with no bucket also clears faults, canned OCR and the journal."""
+        self.admin("POST", "reset", params={"bucket": bucket} if bucket else None)
+
+    def inject_fault(self, action: str = "error", **rule: Any) -> dict[str, Any]:
+        """e.g. inject_fault(operation="GetObject", status=503, code="SlowDown", times=2)."""
+        result: dict[str, Any] = self.admin("POST", "faults", json={"action": action, **rule})
+        return result
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "faults")
+
+    def canned_ocr(self, result: dict[str, Any], **match: Any) -> None:
+        """Answer OCR for key=/bucket=, sha256= or detect_url= with `result` instead of Tesseract."""
+        self.admin("PUT", "ocr-results", json={**match, "result": result})
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The request journal, newest last; filters: bucket, key, status, operation."""
+        entries: list[dict[str, Any]] = self.admin("GET", "requests", params=filters)["requests"]
+        return entries
+
+    def clear_requests(self) -> None:
+        self.admin("DELETE", "requests")
 
 
 @contextmanager
