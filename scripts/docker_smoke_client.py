@@ -50,7 +50,8 @@ def phase1(port: int) -> None:
     started = time.monotonic()
     worker.start()
     time.sleep(0.3)
-    pids = subprocess.run(["pgrep", "-f", "/opt/venv/bin/cos-ocr-emulator"], capture_output=True, text=True).stdout.split()
+    pgrep = ["pgrep", "-f", "/opt/venv/bin/cos-ocr-emulator"]
+    pids = subprocess.run(pgrep, capture_output=True, text=True).stdout.split()
     for pid in pids:
         os.kill(int(pid), signal.SIGTERM)
     print(f"SIGTERM sent to {pids} during the OCR request")
