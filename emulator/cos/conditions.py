@@ -35,11 +35,12 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise CosError("InvalidRange", f"The range {header!r} is not satisfiable for {size} bytes.")
         return max(size - length, 0), size - 1
     start = int(first)
-    end = int(last) if last else size - 1
-    if end < start:
+    # An open range ('bytes=999-') starting past the end is unsatisfiable (416), not malformed.
+    if last and int(last) < start:
         raise CosError("InvalidArgument", f"The Range header {header!r} ends before it starts.")
     if start >= size:
         raise CosError("InvalidRange", f"The range {header!r} is not satisfiable for {size} bytes.")
+    end = int(last) if last else size - 1
     return start, min(end, size - 1)
 
 
@@ -109,5 +110,7 @@ def parse_copy_source(header: str, default_bucket: str) -> tuple[str, str]:
     bucket = named[0] if named else head
     key = unquote(rest)
     if not bucket or not key:
-        raise CosError("InvalidArgument", f"x-cos-copy-source {header!r} must look like <bucket>.cos.<region>.myqcloud.com/<key>.")
+        raise CosError(
+            "InvalidArgument", f"x-cos-copy-source {header!r} must look like <bucket>.cos.<region>.myqcloud.com/<key>."
+        )
     return bucket, key
