@@ -64,6 +64,13 @@ def test_put_get_head_list_delete(emu: RunningEmulator, mode: str) -> None:
     assert out["list"] == {"keys": keys[:2], "prefixes": [f"{prefix}/目录/"], "isTruncated": "false"}
     assert out["request"] == {"statusCode": 200, "keys": keys[:1], "isTruncated": "true"}
     assert [(d["Key"], d["statusCode"]) for d in out["deleted"]] == [(k, 204) for k in keys]
+    big = out["multipart"]
+    assert big["etag"].strip('"').endswith("-3")
+    assert big["wholeMd5"] == big["md5"]
+    assert (big["rangeStatus"], big["rangeMd5"]) == (206, big["expectedRangeMd5"])
+    assert big["contentRange"] == f"bytes 100-199/{big['size']}"
+    if mode == "ip":
+        assert emu.bucket in out["buckets"]
     # A missing HEAD has no body: Node reports the status as the code.
     assert out["headAfterDelete"] == {"code": "404", "statusCode": 404}
 

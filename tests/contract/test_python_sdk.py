@@ -328,3 +328,80 @@ def test_list_buckets_with_service_domain(emu: RunningEmulator, other_bucket: st
 
 def test_get_bucket_location(client: CosS3Client, emu: RunningEmulator) -> None:
     assert client.get_bucket_location(Bucket=emu.bucket)["LocationConstraint"] == emu.region
+
+
+# --- more SDK paths: empty objects, streamed bodies, resumed uploads, multipart copy -----------------
+
+
+def test_empty_object(cos: CosS3Client, emu: RunningEmulator, key: str) -> None:
+    result = put(cos, emu.bucket, key, b"")
+    assert result["ETag"] == f'"{md5_hex(b"")}"'
+    assert result["x-cos-hash-crc64ecma"] == "0"
+    head = cos.head_object(Bucket=emu.bucket, Key=key)
+    assert (head["Content-Length"], head["x-cos-hash-crc64ecma"]) == ("0", "0")
+    assert body_of(cos.get_object(Bucket=emu.bucket, Key=key)) == b""
+
+
+def test_streamed_body_of_unknown_length(cos: CosS3Client, emu: RunningEmulator, key: str) -> None:
+    pieces = [os.urandom(40000) for _ in range(5)]
+    # A generator has no length: requests sends it chunked and the SDK signs Transfer-Encoding.
+    result = cos.put_object(Bucket=emu.bucket, Key=key, Body=(p for p in pieces))
+    data = b"".join(pieces)
+    assert result["ETag"] == f'"{md5_hex(data)}"'
+    assert body_of(cos.get_object(Bucket=emu.bucket, Key=key)) == data
+
+
+def test_upload_file_resumes_an_existing_upload(
+    client: CosS3Client, emu: RunningEmulator, key: str, tmp_path: Path
+) -> None:
+    mib = 1024 * 1024
+    data = os.urandom(3 * mib + 100)
+    src = tmp_path / "resume.bin"
+    src.write_bytes(data)
+    # An earlier run got as far as part 1; upload_file finds the upload (ListMultipartUploads), checks the
+    # part's ETag and size (ListParts) and sends only the rest.
+    upload_id = client.create_multipart_upload(Bucket=emu.bucket, Key=key)["UploadId"]
+    client.upload_part(Bucket=emu.bucket, Key=key, Body=data[:mib], PartNumber=1, UploadId=upload_id)
+    parts_before = client.list_parts(Bucket=emu.bucket, Key=key, UploadId=upload_id)
+    assert [p["PartNumber"] for p in parts_before["Part"]] == ["1"]
+    seen = len(emu.state.journal)
+    result = client.upload_file(Bucket=emu.bucket, Key=key, LocalFilePath=str(src), PartSize=1)
+    assert result["ETag"].strip('"').endswith("-4")
+    ops = [e["operation"] for e in list(emu.state.journal)[seen:] if e["key"] in (key, None)]
+    assert "InitiateMultipartUpload" not in ops
+    assert ops.count("UploadPart") == 3
+    assert md5_hex(body_of(client.get_object(Bucket=emu.bucket, Key=key))) == md5_hex(data)
+    assert client.list_multipart_uploads(Bucket=emu.bucket, Prefix=key).get("Upload") is None
+
+
+def test_upload_part_copy(client: CosS3Client, emu: RunningEmulator, key: str) -> None:
+    # (The high-level `copy()` HEADs the source through a client of its own built from the region's
+    # public endpoint, ignoring IP/Port, so it cannot reach any local server; its part calls can.)
+    mib = 1024 * 1024
+    data = os.urandom(2 * mib + 5)
+    put(client, emu.bucket, key, data)
+    target = key + ".copy"
+    upload_id = client.create_multipart_upload(Bucket=emu.bucket, Key=target)["UploadId"]
+    parts = []
+    for number, (start, end) in enumerate([(0, mib - 1), (mib, len(data) - 1)], start=1):
+        copied = client.upload_part_copy(
+            Bucket=emu.bucket, Key=target, PartNumber=number, UploadId=upload_id,
+            CopySource=_source(emu.bucket, key), CopySourceRange=f"bytes={start}-{end}",
+        )  # fmt: skip
+        assert copied["ETag"] == f'"{md5_hex(data[start : end + 1])}"'
+        parts.append({"PartNumber": number, "ETag": copied["ETag"]})
+    client.complete_multipart_upload(Bucket=emu.bucket, Key=target, UploadId=upload_id, MultipartUpload={"Part": parts})
+    head = client.head_object(Bucket=emu.bucket, Key=target)
+    assert head["ETag"].strip('"').endswith("-2")
+    assert head["x-cos-hash-crc64ecma"] == crc64(data)
+    assert md5_hex(body_of(client.get_object(Bucket=emu.bucket, Key=target))) == md5_hex(data)
+
+
+def test_abort_multipart_upload(client: CosS3Client, emu: RunningEmulator, key: str) -> None:
+    upload_id = client.create_multipart_upload(Bucket=emu.bucket, Key=key)["UploadId"]
+    client.upload_part(Bucket=emu.bucket, Key=key, Body=b"p1", PartNumber=1, UploadId=upload_id)
+    client.abort_multipart_upload(Bucket=emu.bucket, Key=key, UploadId=upload_id)
+    with pytest.raises(CosServiceError) as info:
+        client.list_parts(Bucket=emu.bucket, Key=key, UploadId=upload_id)
+    assert_cos_error(info.value, 404, "NoSuchUpload")
+    assert client.object_exists(Bucket=emu.bucket, Key=key) is False

@@ -2,6 +2,9 @@
 // Config comes from the environment (COS_*); argv[2] picks the scenario: "roundtrip" or "wrong-key".
 'use strict';
 const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
 const COS = require('cos-nodejs-sdk-v5');
 
 const env = process.env;
@@ -85,10 +88,40 @@ async function roundtrip() {
     const del = must(await call(cos, 'deleteObject', { Key }), 'deleteObject');
     out.deleted.push({ Key, statusCode: del.statusCode });
   }
+  out.multipart = await multipart(cos);
+  if (mode === 'ip') {
+    // getService goes to service.cos.myqcloud.com, which Ip swaps for the emulator (Host kept).
+    const service = await new Promise((resolve) => cos.getService({}, (err, data) => resolve({ err, data })));
+    out.buckets = must(service, 'getService').Buckets.map((b) => b.Name);
+  }
   const gone = await call(cos, 'headObject', { Key: keys[0] });
   out.headAfterDelete = { code: gone.err && gone.err.code, statusCode: gone.err && gone.err.statusCode };
   out.bodyMd5 = md5(body);
   return out;
+}
+
+async function multipart(cos) {
+  // Above SliceSize (1 MB) sliceUploadFile lists uploads, initiates, sends 1 MB parts with Content-MD5,
+  // and completes with an XML body carrying Content-MD5 (wire notes §7.4).
+  const data = crypto.randomBytes(2 * 1024 * 1024 + 777);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cos-node-')), 'big.bin');
+  fs.writeFileSync(file, data);
+  const Key = `${prefix}/big file.bin`;
+  const up = must(await call(cos, 'sliceUploadFile', { Key, FilePath: file }), 'sliceUploadFile');
+  const ranged = must(await call(cos, 'getObject', { Key, Range: 'bytes=100-199' }), 'getObject range');
+  const whole = must(await call(cos, 'getObject', { Key }), 'getObject');
+  must(await call(cos, 'deleteObject', { Key }), 'deleteObject');
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  return {
+    etag: up.ETag,
+    md5: md5(data),
+    size: data.length,
+    wholeMd5: md5(whole.Body),
+    rangeStatus: ranged.statusCode,
+    rangeMd5: md5(ranged.Body),
+    expectedRangeMd5: md5(data.subarray(100, 200)),
+    contentRange: ranged.headers['content-range'],
+  };
 }
 
 async function wrongKey() {
