@@ -8,11 +8,13 @@ it: `Content-Type: application/xml` with no charset, and a `Content-Length` (wir
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from starlette.responses import Response
 
 from emulator.addressing import bucket_from_host, resolve, split_host
+from emulator.admin.canned import result_from_json
 from emulator.cos.context import Ctx
 from emulator.errors import CosError
 from emulator.ocr.request import OcrRequest
@@ -26,14 +28,24 @@ _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 async def ocr(ctx: Ctx) -> Response:
     request = OcrRequest.parse(ctx.req.params)
     raw_url = ctx.req.param("detect-url")
-    if raw_url:
-        url = decode_detect_url(raw_url)
-        data = await fetch_detect_url(url, ctx.settings, lambda u: _read_local(ctx, u))
-    elif ctx.req.target.kind == "object":
-        data = await _read_object(ctx, ctx.req.bucket, ctx.req.key)
-    else:
+    url = decode_detect_url(raw_url) if raw_url else None
+    if url is None and ctx.req.target.kind != "object":
         raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
-    result = await ctx.state.ocr.recognize(data, request)
+    key = None if url is not None else ctx.req.key
+    if key is not None:
+        ctx.store.head_object(ctx.req.bucket, key)  # NoSuchKey even when a canned result exists
+    canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
+    if canned is None:
+        if url is not None:
+            data = await fetch_detect_url(url, ctx.settings, lambda u: _read_local(ctx, u))
+        else:
+            data = await _read_object(ctx, ctx.req.bucket, ctx.req.key)
+        digest = hashlib.sha256(data).hexdigest()
+        canned = ctx.state.canned.find(bucket=None, key=None, sha256=digest, detect_url=None)
+    if canned is not None:
+        result = result_from_json(canned)
+    else:
+        result = await ctx.state.ocr.recognize(data, request)
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
 
 
