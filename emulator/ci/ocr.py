@@ -58,10 +58,21 @@ async def _read_object(ctx: Ctx, bucket: str, key: str) -> bytes:
     return await ctx.run(ctx.store.read_all, info)
 
 
-def _is_self(host: str, ctx: Ctx) -> bool:
-    name = split_host(host)
-    own = split_host(ctx.req.host)
-    return bucket_from_host(name) is not None or name in _LOCAL_HOSTS or name == own
+def _port(netloc: str, default: int) -> int:
+    tail = netloc.rsplit("]", 1)[-1]
+    _, sep, port = tail.rpartition(":")
+    return int(port) if sep and port.isdigit() else default
+
+
+def _is_self(netloc: str, ctx: Ctx) -> bool:
+    """Bucket domains are always ours; a bare local host is ours only on the port we serve."""
+    name = split_host(netloc)
+    if bucket_from_host(name) is not None:
+        return True
+    if name not in _LOCAL_HOSTS and name != split_host(ctx.req.host):
+        return False
+    ours = {ctx.settings.port, _port(ctx.req.host, 80)}
+    return _port(netloc, 80) in ours
 
 
 async def _read_local(ctx: Ctx, url: str) -> bytes | None:
