@@ -103,4 +103,6 @@ class EmulatorState:
         return True
 
     def close(self) -> None:
+        if self._ocr is not None:
+            self._ocr.close()
         self.store.close()
