@@ -109,32 +109,52 @@ def test_dot_keys_are_distinct(disk: RunningEmulator, sdk: CosS3Client) -> None:
 
 # --- malformed bodies ----------------------------------------------------------------------------
 
-GARBAGE = [b"not xml at all", b"<CompleteMultipartUpload><Part>", b"\xff\xfe<\x00"]
+NOT_WELL_FORMED = "The XML you provided was not well-formed: "
+GARBAGE = [
+    (b"not xml at all", NOT_WELL_FORMED + "syntax error: line 1, column 0."),
+    (b"<CompleteMultipartUpload><Part>", NOT_WELL_FORMED + "no element found: line 1, column 31."),
+    (b"\xff\xfe<\x00", NOT_WELL_FORMED + "unclosed token: line 1, column 1."),
+]
 DTD = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
     b"<Delete><Object><Key>&lol2;</Key></Object></Delete>"
 )
 
 
-@pytest.mark.parametrize("body", GARBAGE)
-def test_complete_multipart_garbage(disk: RunningEmulator, sdk: CosS3Client, stored: str, body: bytes) -> None:
+@pytest.mark.parametrize(("body", "message"), GARBAGE)
+def test_complete_multipart_garbage(
+    disk: RunningEmulator, sdk: CosS3Client, stored: str, body: bytes, message: str
+) -> None:
     upload_id = sdk.create_multipart_upload(Bucket=disk.bucket, Key=stored)["UploadId"]
     resp = raw_request(disk, "POST", stored, params={"uploadId": upload_id}, body=body)
-    assert_error(resp, 400, "MalformedXML")
+    assert_error(resp, 400, "MalformedXML", message)
 
 
-@pytest.mark.parametrize("body", [*GARBAGE, DTD, b"<Delete></Delete>"])
-def test_multi_delete_garbage(disk: RunningEmulator, stored: str, body: bytes) -> None:
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        *GARBAGE,
+        (DTD, "DTDs and entities are not allowed in request bodies."),
+        (b"<Delete></Delete>", "<Delete> lists no objects."),
+    ],
+)
+def test_multi_delete_garbage(disk: RunningEmulator, stored: str, body: bytes, message: str) -> None:
     resp = raw_request(disk, "POST", "", params={"delete": ""}, body=body)
-    assert_error(resp, 400, "MalformedXML")
+    assert_error(resp, 400, "MalformedXML", message)
 
 
 # --- bad headers -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("header", ["bytes=abc", "bytes=5-2", "items=0-1", "bytes=-"])
+@pytest.mark.parametrize("header", ["bytes=abc", "items=0-1", "bytes=-"])
 def test_malformed_range(disk: RunningEmulator, stored: str, header: str) -> None:
-    assert_error(raw_request(disk, "GET", stored, headers={"Range": header}), 400, "InvalidArgument")
+    resp = raw_request(disk, "GET", stored, headers={"Range": header})
+    assert_error(resp, 400, "InvalidArgument", f"The Range header {header!r} is malformed; expected bytes=start-end.")
+
+
+def test_backwards_range(disk: RunningEmulator, stored: str) -> None:
+    resp = raw_request(disk, "GET", stored, headers={"Range": "bytes=5-2"})
+    assert_error(resp, 400, "InvalidArgument", "The Range header 'bytes=5-2' ends before it starts.")
 
 
 def test_unsatisfiable_range(disk: RunningEmulator, stored: str) -> None:
@@ -145,13 +165,20 @@ def test_unsatisfiable_range(disk: RunningEmulator, stored: str) -> None:
 def test_wrong_content_md5(disk: RunningEmulator, stored: str) -> None:
     wrong = base64.b64encode(hashlib.md5(b"something else").digest()).decode()
     resp = raw_request(disk, "PUT", stored, headers={"Content-MD5": wrong}, body=b"replacement")
-    assert_error(resp, 400, "BadDigest")
+    message = f"Content-MD5 is {md5_hex(b'something else')} but the body's MD5 is {md5_hex(b'replacement')}."
+    assert_error(resp, 400, "BadDigest", message)
 
 
-@pytest.mark.parametrize("value", ["!!!not-base64!!!", "c2hvcnQ="])
-def test_invalid_content_md5(disk: RunningEmulator, stored: str, value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!!not-base64!!!", "Content-MD5 '!!!not-base64!!!' is not valid base64."),
+        ("c2hvcnQ=", "Content-MD5 'c2hvcnQ=' does not decode to 16 bytes."),
+    ],
+)
+def test_invalid_content_md5(disk: RunningEmulator, stored: str, value: str, message: str) -> None:
     resp = raw_request(disk, "PUT", stored, headers={"Content-MD5": value}, body=b"replacement")
-    assert_error(resp, 400, "InvalidDigest")
+    assert_error(resp, 400, "InvalidDigest", message)
 
 
 def test_incomplete_multipart_part_md5(disk: RunningEmulator, sdk: CosS3Client, stored: str) -> None:
@@ -161,7 +188,9 @@ def test_incomplete_multipart_part_md5(disk: RunningEmulator, sdk: CosS3Client, 
         disk, "PUT", stored, params={"partNumber": "1", "uploadId": upload_id}, headers={"Content-MD5": wrong},
         body=b"part one",
     )  # fmt: skip
-    assert_error(resp, 400, "BadDigest")
+    assert_error(
+        resp, 400, "BadDigest", f"Content-MD5 is {md5_hex(b'other')} but the body's MD5 is {md5_hex(b'part one')}."
+    )
 
 
 # --- bad targets and operations --------------------------------------------------------------------
@@ -169,7 +198,10 @@ def test_incomplete_multipart_part_md5(disk: RunningEmulator, sdk: CosS3Client, 
 
 def test_empty_key_put_is_put_bucket(disk: RunningEmulator, stored: str) -> None:
     resp = raw_request(disk, "PUT", "", body=b"")
-    assert_error(resp, 409, "BucketAlreadyOwnedByYou")
+    assert_error(
+        resp, 409, "BucketAlreadyOwnedByYou",
+        "Your previous request to create the named bucket succeeded and you already own it.",
+    )  # fmt: skip
 
 
 @pytest.mark.sdk
@@ -185,24 +217,27 @@ def test_key_length_limit(disk: RunningEmulator, sdk: CosS3Client) -> None:
 
 
 def test_undecodable_path(disk: RunningEmulator) -> None:
-    assert_error(raw_request(disk, "GET", raw_path="/%ff", signed=False), 400, "InvalidURI")
-    assert_error(raw_request(disk, "GET", raw_path="/a%c3%28b", signed=False), 400, "InvalidURI")
+    message = "The request path is not valid percent-encoded UTF-8."
+    assert_error(raw_request(disk, "GET", raw_path="/%ff", signed=False), 400, "InvalidURI", message)
+    assert_error(raw_request(disk, "GET", raw_path="/a%c3%28b", signed=False), 400, "InvalidURI", message)
 
 
 def test_undecodable_query(disk: RunningEmulator, stored: str) -> None:
     resp = raw_request(disk, "GET", raw_path="/" + stored + "?prefix=%ff", signed=False)
-    assert_error(resp, 400, "InvalidURI")
+    assert_error(resp, 400, "InvalidURI", "The query string is not valid percent-encoded UTF-8.")
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_unknown_subresource(disk: RunningEmulator, stored: str, method: str) -> None:
     resp = raw_request(disk, method, stored, params={"acl": ""}, body=b"" if method == "PUT" else None)
-    assert_error(resp, 501, "NotImplemented")
+    assert_error(resp, 501, "NotImplemented", "The ?acl sub-resource is not implemented by the emulator.")
 
 
 def test_post_on_object(disk: RunningEmulator, stored: str) -> None:
     resp = raw_request(disk, "POST", stored, body=b"")
-    assert_error(resp, 405, "MethodNotAllowed")
+    assert_error(
+        resp, 405, "MethodNotAllowed", "POST is not allowed on a object; allowed: DELETE, GET, HEAD, POST, PUT."
+    )
     assert resp.header("Allow")
 
 
@@ -216,14 +251,17 @@ def test_complete_with_missing_part(disk: RunningEmulator, sdk: CosS3Client, sto
         "</CompleteMultipartUpload>"
     ).encode()
     resp = raw_request(disk, "POST", stored, params={"uploadId": upload_id}, body=body)
-    assert_error(resp, 400, "InvalidPart")
+    assert_error(resp, 400, "InvalidPart", "One or more of the specified parts could not be found.")
 
 
 def test_unknown_upload_id(disk: RunningEmulator, stored: str) -> None:
     params = {"partNumber": "1", "uploadId": "no-such-upload"}
-    assert_error(raw_request(disk, "PUT", stored, params=params, body=b"x"), 404, "NoSuchUpload")
-    assert_error(raw_request(disk, "GET", stored, params={"uploadId": "no-such-upload"}), 404, "NoSuchUpload")
+    message = "The specified multipart upload does not exist."
+    assert_error(raw_request(disk, "PUT", stored, params=params, body=b"x"), 404, "NoSuchUpload", message)
+    resp = raw_request(disk, "GET", stored, params={"uploadId": "no-such-upload"})
+    assert_error(resp, 404, "NoSuchUpload", message)
     body = b"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>"
     resp = raw_request(disk, "POST", stored, params={"uploadId": "no-such-upload"}, body=body)
     assert_error(resp, 404, "NoSuchUpload", "The specified multipart upload does not exist.")
-    assert_error(raw_request(disk, "DELETE", stored, params={"uploadId": "no-such-upload"}), 404, "NoSuchUpload")
+    resp = raw_request(disk, "DELETE", stored, params={"uploadId": "no-such-upload"})
+    assert_error(resp, 404, "NoSuchUpload", message)

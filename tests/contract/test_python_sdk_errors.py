@@ -33,6 +33,7 @@ READER = KeyPair("AKIDREADONLYEXAMPLE", "readonly-secret", actions=("name/cos:Ge
 TEMP = KeyPair("AKIDTEMPORARYEXAMPLE", "temporary-secret", token="sts-token-0123456789")
 EXPIRED = "Request has expired"
 SIGNATURE_MESSAGE = "The Signature you specified is invalid."
+ANONYMOUS = "Anonymous access is denied; sign the request (q-sign-algorithm=sha1)"
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +128,7 @@ def test_anonymous_plain_requests(emu: RunningEmulator, client: CosS3Client, key
     client.put_object(Bucket=emu.bucket, Key=key, Body=b"private")
     url = f"http://127.0.0.1:{emu.port}/{key}"
     resp = requests.get(url, headers={"Host": vhost(emu.bucket)}, timeout=30)
-    assert_error(as_service_error(resp), 403, "AccessDenied")
+    assert_error(as_service_error(resp), 403, "AccessDenied", ANONYMOUS)
     head = requests.head(url, headers={"Host": vhost(emu.bucket)}, timeout=30)
     assert head.status_code == 403
     assert head.content == b""
@@ -141,10 +142,10 @@ def test_anonymous_sdk(emu: RunningEmulator, client: CosS3Client, key: str) -> N
     )
     with pytest.raises(CosServiceError) as info:
         anonymous.get_object(Bucket=emu.bucket, Key=key)
-    assert_cos_error(info.value, 403, "AccessDenied")
+    assert_cos_error(info.value, 403, "AccessDenied", ANONYMOUS)
     with pytest.raises(CosServiceError) as info:
         anonymous.put_object(Bucket=emu.bucket, Key=key, Body=b"overwrite")
-    assert_cos_error(info.value, 403, "AccessDenied")
+    assert_cos_error(info.value, 403, "AccessDenied", ANONYMOUS)
     with pytest.raises(CosServiceError) as info:
         anonymous.head_object(Bucket=emu.bucket, Key=key)
     # A HEAD error has no body; for anything but 404 the SDK keeps the response headers as its "message".
@@ -160,10 +161,14 @@ def test_key_restricted_to_get_object(keyed: RunningEmulator, key: str) -> None:
     assert got["Body"].get_raw_stream().read() == b"readable"
     with pytest.raises(CosServiceError) as info:
         reader.put_object(Bucket=keyed.bucket, Key=key, Body=b"nope")
-    assert_cos_error(info.value, 403, "AccessDenied")
+    assert_cos_error(
+        info.value, 403, "AccessDenied", f"SecretId {READER.secret_id} is not allowed to perform cos:PutObject"
+    )
     with pytest.raises(CosServiceError) as info:
         reader.delete_object(Bucket=keyed.bucket, Key=key)
-    assert_cos_error(info.value, 403, "AccessDenied")
+    assert_cos_error(
+        info.value, 403, "AccessDenied", f"SecretId {READER.secret_id} is not allowed to perform cos:DeleteObject"
+    )
     assert owner.get_object(Bucket=keyed.bucket, Key=key)["Body"].get_raw_stream().read() == b"readable"
 
 
