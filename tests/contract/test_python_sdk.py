@@ -172,7 +172,15 @@ def test_list_prefix_delimiter_marker(cos: CosS3Client, emu: RunningEmulator) ->
 
 @pytest.mark.parametrize(
     "name",
-    ["with space.txt", "plus+sign.txt", "100% done.txt", "发票 2024/scan 01.png", "a%2Fb+c d%", "q?a=1&b#frag;x.txt"],
+    [
+        "with space.txt",
+        "plus+sign.txt",
+        "100% done.txt",
+        "发票 2024/scan 01.png",
+        "a%2Fb+c d%",
+        "q?a=1&b#frag;x.txt",
+        "line\nbreak\ttab.txt",
+    ],
 )
 def test_list_round_trips_awkward_keys(cos: CosS3Client, emu: RunningEmulator, name: str) -> None:
     base = unique("enc") + "/"
