@@ -64,6 +64,7 @@ def test_put_get_head_delete(cos: CosS3Client, emu: RunningEmulator, key: str) -
         cos.head_object(Bucket=emu.bucket, Key=key)
     assert_cos_error(info.value, 404, "NoSuchResource", "The Resource You Head Not Exist", head=True)
     assert cos.object_exists(Bucket=emu.bucket, Key=key) is False
+    cos.delete_object(Bucket=emu.bucket, Key=key)  # deleting a missing key is a 204, as on COS
 
 
 def test_head_object_exact_header_names(cos: CosS3Client, emu: RunningEmulator, key: str) -> None:
@@ -143,6 +144,13 @@ def test_conditional_get(cos: CosS3Client, emu: RunningEmulator, key: str) -> No
     with pytest.raises(CosServiceError) as info:
         cos.get_object(Bucket=emu.bucket, Key=key, IfMatch='"0123456789abcdef0123456789abcdef"')
     assert_cos_error(info.value, 412, "PreconditionFailed", f"If-Match did not match the ETag {etag}.")
+    later, earlier = "Fri, 01 Jan 2100 00:00:00 GMT", "Thu, 01 Jan 2015 00:00:00 GMT"
+    assert raw_request(emu, "GET", key, headers={"If-Modified-Since": later}).status == 304
+    assert raw_request(emu, "HEAD", key, headers={"If-None-Match": etag}).status == 304
+    assert raw_request(emu, "GET", key, headers={"If-Modified-Since": earlier}).body == data
+    with pytest.raises(CosServiceError) as info:
+        cos.get_object(Bucket=emu.bucket, Key=key, IfUnmodifiedSince=earlier)
+    assert_cos_error(info.value, 412, "PreconditionFailed", f"The object was modified after {earlier}.")
 
 
 # --- listing -------------------------------------------------------------------------------------
