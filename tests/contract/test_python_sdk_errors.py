@@ -192,3 +192,14 @@ def test_temporary_credentials_wrong_token(keyed: RunningEmulator, key: str) -> 
     with pytest.raises(CosServiceError) as info:
         _temp_client(keyed, "not-the-token").put_object(Bucket=keyed.bucket, Key=key, Body=b"temp")
     assert_cos_error(info.value, 403, "InvalidAccessKeyId", "The security token is invalid")
+
+
+def test_temporary_credentials_presigned_url(keyed: RunningEmulator, key: str) -> None:
+    client = _temp_client(keyed, TEMP.token)
+    client.put_object(Bucket=keyed.bucket, Key=key, Body=b"presigned temp")
+    # Python never adds the token to a presigned URL; callers pass it in Params, where it is signed.
+    url = client.get_presigned_download_url(Bucket=keyed.bucket, Key=key, Params={"x-cos-security-token": TEMP.token})
+    resp = requests.get(url, timeout=30)
+    assert (resp.status_code, resp.content) == (200, b"presigned temp")
+    bare = client.get_presigned_download_url(Bucket=keyed.bucket, Key=key)
+    assert_error(as_service_error(requests.get(bare, timeout=30)), 403, "AccessDenied", "The security token is missing")
