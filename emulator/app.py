@@ -59,7 +59,7 @@ def error_response(request: Request, error: CosError) -> Response:
 
 async def _cos_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CosError)
-    if exc.status >= 500:
+    if exc.status >= 500 and exc.code != "NotImplemented":
         log.error("request %s failed: %s", _info(request).get("request_id"), exc)
     return error_response(request, exc)
 

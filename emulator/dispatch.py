@@ -69,8 +69,9 @@ def action_for(operation: str) -> str:
     return CI_ACTIONS.get(operation, f"cos:{operation}")
 
 
-def operation_for(method: str, kind: str, query: Collection[str], headers: Collection[str],
-                  ci_process: str | None) -> str:
+def operation_for(
+    method: str, kind: str, query: Collection[str], headers: Collection[str], ci_process: str | None
+) -> str:
     """Query and header names must be lower case. Raises MethodNotAllowed / NotImplemented."""
     method = method.upper()
     if ci_process is not None and ci_process != "OCR":
@@ -91,13 +92,18 @@ def operation_for(method: str, kind: str, query: Collection[str], headers: Colle
     allowed = sorted({r.method for r in RULES if r.kind == kind})
     raise CosError(
         "MethodNotAllowed",
-        f"{method} is not allowed on a {kind}; allowed: {', '.join(allowed)}.",
+        f"{method} is not allowed on {'an' if kind == 'object' else 'a'} {kind}; allowed: {', '.join(allowed)}.",
         headers={"Allow": ", ".join(allowed)},
     )
 
 
 def supported_markdown() -> str:
-    lines = ["# Supported COS operations", "", "| Operation | Method | Target | Query | Header |", "|---|---|---|---|---|"]
+    lines = [
+        "# Supported COS operations",
+        "",
+        "| Operation | Method | Target | Query | Header |",
+        "|---|---|---|---|---|",
+    ]
     for rule in RULES:
         query = " ".join(f"`{q}`" for q in rule.query)
         if rule.ci_process:

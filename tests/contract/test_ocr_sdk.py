@@ -18,12 +18,11 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from conftest import assert_cos_error, unique, vhost
 from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
 from emulator.testing import RunningEmulator, running_emulator
-
-from .conftest import assert_cos_error, unique, vhost
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 NODE_DIR = Path(__file__).parent / "node"
