@@ -122,7 +122,7 @@ def running_emulator(settings: Settings | None = None, **fields: Any) -> Iterato
         app = create_app(settings)
         config = uvicorn.Config(
             app, host="127.0.0.1", port=settings.port, log_level="warning", server_header=False,
-            date_header=False, access_log=False, lifespan="on",
+            date_header=False, access_log=False, lifespan="on", timeout_graceful_shutdown=5,
         )  # fmt: skip
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="cos-emulator", daemon=True)
