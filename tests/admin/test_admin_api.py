@@ -37,7 +37,9 @@ def test_reset_restores_the_seeded_state() -> None:
         emu.reset()  # everything
         assert keys(client, emu.bucket) == ["demo/scan_en.png"]
         assert keys(client, "assets-1250000000") == ["hello.txt"]
-        names = [b["Name"] for b in emu.client(ServiceDomain=f"127.0.0.1:{emu.port}").list_buckets()["Buckets"]["Bucket"]]
+        names = [
+            b["Name"] for b in emu.client(ServiceDomain=f"127.0.0.1:{emu.port}").list_buckets()["Buckets"]["Bucket"]
+        ]
         assert "scratch-1250000000" not in names
         seeded = client.get_object(Bucket=emu.bucket, Key="demo/scan_en.png")
         assert seeded["Content-Type"] == "image/png"
@@ -104,11 +106,11 @@ def test_connection_faults_drop_truncate_reset_delay() -> None:
 
         emu.inject_fault("truncate", operation="GetObject", times=1)
         with pytest.raises(requests.exceptions.ChunkedEncodingError):
-            requests.get(url, timeout=10).content
+            _ = requests.get(url, timeout=10).content
 
         emu.inject_fault("reset", operation="GetObject", times=1)
         with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)):
-            requests.get(url, timeout=10).content
+            _ = requests.get(url, timeout=10).content
 
         emu.inject_fault("delay", operation="GetObject", delay_seconds=1.0, times=1)
         started = time.monotonic()
