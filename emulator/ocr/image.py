@@ -116,7 +116,7 @@ def to_rgb(image: Image.Image) -> Image.Image:
 
 def _load_pdf(data: bytes, settings: Settings, page: int) -> Loaded:
     with _decode_errors():
-        info = pdfinfo_from_bytes(data, first_page=page, last_page=page, timeout=PDF_TIMEOUT)
+        info = pdfinfo_from_bytes(data, timeout=PDF_TIMEOUT)
         pages = int(info.get("Pages", 0))
         if pages < 1:
             raise CosError("InvalidContent", "The PDF has no pages.")
@@ -124,7 +124,9 @@ def _load_pdf(data: bytes, settings: Settings, page: int) -> Loaded:
             raise _Limit(f"The PDF has {pages} pages; the limit is {settings.ocr_max_pdf_pages}.")
         if page > pages:
             raise CosError("InvalidArgument", f"pdf-pagenumber {page} is out of range: the PDF has {pages} pages.")
-        dpi = _pdf_dpi(info.get(f"Page {page:4d} size", ""), settings)
+        if page > 1:  # plain pdfinfo reports only the first page's size
+            info = pdfinfo_from_bytes(data, first_page=page, last_page=page, timeout=PDF_TIMEOUT)
+        dpi = _pdf_dpi(info.get(f"Page {page:4d} size", info.get("Page size", "")), settings)
         images = convert_from_bytes(
             data, dpi=dpi, first_page=page, last_page=page, fmt="png", thread_count=1, timeout=PDF_TIMEOUT
         )
@@ -166,7 +168,8 @@ def line_height(gray: Image.Image) -> float | None:
     if pixels.size == 0:
         return None
     ink = pixels < min(float(pixels.mean()) - 2 * float(pixels.std()) / 3, 160.0)
-    rows = ink.sum(axis=1) > max(2, ink.shape[1] // 200)
+    ink[:, ink.mean(axis=0) > 0.5] = False  # borders and scanner shadows are not text
+    rows = ink.sum(axis=1) > max(2, ink.shape[1] // 100)
     edges = np.diff(np.concatenate(([0], rows.astype(np.int8), [0])))
     starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
     heights = (ends - starts)[(ends - starts) >= 3]

@@ -6,8 +6,8 @@ scaling and pixel filters -> Tesseract (engine/) -> boxes mapped back to the ori
 
 The five API types are different trade-offs, not aliases (docs/ocr-types.md has the table):
 - general: OSD quarter turns, deskew beyond 0.5°, grayscale, automatic segmentation (PSM 3).
-- accurate: as general plus deskew beyond 0.1°, colour kept, small text upscaled to ~40 px lines,
-  and a second pass with Sauvola thresholding when the first one is unsure.
+- accurate: as general plus deskew beyond 0.1°, text under 20 px upscaled to ~40 px lines, and
+  always a second pass with Leptonica's Otsu thresholding; the pass with more confident text wins.
 - efficient: no OSD or deskew, grayscale, pages above 2400 px scaled down, PSM 3.
 - fast: no OSD or deskew, grayscale, pages above 1600 px scaled down, one uniform block (PSM 6).
 - handwriting: OSD and deskew, then denoise + Sauvola binarization + ruled-line removal, PSM 6,
@@ -37,9 +37,9 @@ from emulator.ocr.request import OcrRequest
 from emulator.ocr.result import OcrResult
 
 TARGET_LINE_HEIGHT = 40  # px: where Tesseract's LSTM reads best (it was trained on ~36-48 px lines)
+UPSCALE_BELOW = 20  # px: line height under which accurate upscales (bigger text only gains noise)
 MAX_UPSCALE = 4.0
 MAX_ENGINE_PIXELS = 16_000_000  # upscaling never produces a page bigger than this
-RETRY_BELOW_CONFIDENCE = 70.0  # accurate: mean word confidence that triggers the second pass
 
 
 @dataclass(frozen=True)
@@ -51,15 +51,17 @@ class Profile:
     mode: str = "L"  # "L", "RGB" or "handwriting"
     psm: int = 3
     variables: dict[str, str] = field(default_factory=dict)
-    # A second pass when the first one is unsure: Tesseract variables for it, and whether it reads
-    # the plain grayscale page instead of the filtered one. The more confident pass wins.
+    # A second pass when the first one's mean word confidence is below `retry_below` (101: always):
+    # Tesseract variables for it, and whether it reads the plain grayscale page instead of the
+    # filtered one. The pass with more confidently read characters wins.
     retry: dict[str, str] | None = None
     retry_gray: bool = False
+    retry_below: float = 70.0
 
 
 PROFILES = {
     "general": Profile(osd=True, min_skew=0.5),
-    "accurate": Profile(osd=True, min_skew=0.1, upscale=True, mode="RGB", retry={"thresholding_method": "2"}),
+    "accurate": Profile(osd=True, min_skew=0.1, upscale=True, retry={"thresholding_method": "1"}, retry_below=101),
     "efficient": Profile(osd=False, min_skew=None, max_side=2400),
     "fast": Profile(osd=False, min_skew=None, max_side=1600, psm=6),
     "handwriting": Profile(osd=True, min_skew=0.3, mode="handwriting", psm=6, retry={}, retry_gray=True),
@@ -142,11 +144,11 @@ class OcrService:
                     code, langs = guess, languages.tesseract_languages(guess)
                     languages.require_installed(langs, code)
                     raw = self.engine.recognize(page, RecognitionPlan(langs, profile.psm, profile.variables, symbols))
-            if profile.retry is not None and _mean_confidence(raw) < RETRY_BELOW_CONFIDENCE:
+            if profile.retry is not None and _mean_confidence(raw) < profile.retry_below:
                 variables = {**profile.variables, **profile.retry}
                 second_plan = RecognitionPlan(langs, profile.psm, variables, symbols)
                 second = self.engine.recognize(alternate or page, second_plan)
-                if _mean_confidence(second) > _mean_confidence(raw):
+                if _score(second) > _score(raw):
                     raw = second
         return code, raw
 
@@ -192,7 +194,7 @@ def _scale_factor(page: Image.Image, profile: Profile) -> float:
         factor = imaging.downscale_factor(page, profile.max_side)
     if profile.upscale:
         height = imaging.line_height(page.convert("L"))
-        if height is not None and height < TARGET_LINE_HEIGHT:
+        if height is not None and height < UPSCALE_BELOW:
             ceiling = (MAX_ENGINE_PIXELS / max(1, page.width * page.height)) ** 0.5
             factor = max(1.0, min(TARGET_LINE_HEIGHT / height, MAX_UPSCALE, ceiling))
     return factor
@@ -202,6 +204,11 @@ def _filter(page: Image.Image, mode: str) -> Image.Image:
     if mode == "handwriting":
         return imaging.clean_handwriting(page)
     return page.convert(mode)
+
+
+def _score(raw: list[RawLine]) -> float:
+    """Confidently read characters: a pass that drops a line scores lower even if it is surer."""
+    return sum(word.confidence * len(word.text) for line in raw for word in line.words) / 100
 
 
 def _mean_confidence(raw: list[RawLine]) -> float:
