@@ -92,7 +92,7 @@ class OcrService:
         profile = PROFILES[req.type]
         page = loaded.image
         found = None
-        if profile.osd or code == "auto":
+        if (profile.osd or code == "auto") and "osd" in languages.installed_languages():
             with _engine_errors():
                 found = self.engine.detect_orientation(page.convert("L"), script=code == "auto")
         quarter = found.degrees if found is not None and profile.osd else 0

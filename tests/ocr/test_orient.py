@@ -29,7 +29,9 @@ QUARTER_TURNS = [
 
 
 @pytest.mark.parametrize(("w", "h", "angle", "size", "corners"), QUARTER_TURNS)
-def test_quarter_turn_corrections(w: int, h: int, angle: int, size: tuple[int, int], corners: list[tuple[int, int]]) -> None:
+def test_quarter_turn_corrections(
+    w: int, h: int, angle: int, size: tuple[int, int], corners: list[tuple[int, int]]
+) -> None:
     transform, new_w, new_h = correction(w, h, angle)
     assert (new_w, new_h) == size
     source = [(0, 0), (w, 0), (w, h), (0, h)]

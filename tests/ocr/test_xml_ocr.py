@@ -67,7 +67,9 @@ def test_integers_are_integers_and_angle_is_a_float() -> None:
     assert root.findtext("Angel") == "359.99"
 
 
-@pytest.mark.parametrize(("angle", "text"), [(0, "0.0"), (0.0, "0.0"), (90, "90.0"), (359.99, "359.99"), (12.345, "12.35")])
+@pytest.mark.parametrize(
+    ("angle", "text"), [(0, "0.0"), (0.0, "0.0"), (90, "90.0"), (359.99, "359.99"), (12.345, "12.35")]
+)
 def test_angle_format(angle: float, text: str) -> None:
     assert format_angle(angle) == text
 
@@ -91,7 +93,12 @@ def test_python_sdk_dict_shape() -> None:
     hello = detections[0]
     assert hello["DetectedText"] == "Hello <World> & co"
     assert hello["Confidence"] == "99"
-    assert hello["Polygon"] == [{"X": "140", "Y": "167"}, {"X": "263", "Y": "167"}, {"X": "263", "Y": "231"}, {"X": "140", "Y": "231"}]
+    assert hello["Polygon"] == [
+        {"X": "140", "Y": "167"},
+        {"X": "263", "Y": "167"},
+        {"X": "263", "Y": "231"},
+        {"X": "140", "Y": "231"},
+    ]
     assert hello["ItemPolygon"] == {"X": "140", "Y": "167", "Width": "123", "Height": "64"}
     assert hello["Words"][1]["Character"] == "<World>"
     assert hello["Words"][0]["WordCoordPoint"]["WordCoordinate"][2] == {"X": "200", "Y": "231"}

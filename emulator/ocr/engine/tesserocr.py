@@ -16,6 +16,7 @@ tesserocr runs holding the GIL (0.1-0.3 s on a page); upright pages, the common 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -29,6 +30,7 @@ from emulator.ocr.orient import MIN_OSD_CONFIDENCE, Orientation
 from emulator.ocr.result import Box
 
 _OSD = "osd"
+MAX_LANGUAGE_SETS = 6  # idle instances are kept for this many language sets (LRU); ~50-150 MB each
 # Variables a plan may set, with the values restored for the next user of a pooled instance.
 DEFAULTS = {"thresholding_method": "0", "preserve_interword_spaces": "0", "tessedit_do_invert": "1"}
 
@@ -38,7 +40,7 @@ class TesserocrEngine(OcrEngine):
 
     def __init__(self, max_idle: int = 2) -> None:
         self._max_idle = max(1, max_idle)
-        self._idle: dict[str, list[PyTessBaseAPI]] = {}
+        self._idle: OrderedDict[str, list[PyTessBaseAPI]] = OrderedDict()
         self._lock = threading.Lock()
         self._path = str(languages.tessdata_dir()) + "/"
 
@@ -56,13 +58,22 @@ class TesserocrEngine(OcrEngine):
             yield api
         finally:
             api.Clear()
+            retired = [] if self._park(langs, api) else [api]
             with self._lock:
-                pool = self._idle.setdefault(langs, [])
-                keep = len(pool) < self._max_idle
-                if keep:
-                    pool.append(api)
-            if not keep:
-                api.End()
+                while len(self._idle) > MAX_LANGUAGE_SETS:
+                    retired += self._idle.popitem(last=False)[1]
+            for old in retired:
+                old.End()
+
+    def _park(self, langs: str, api: PyTessBaseAPI) -> bool:
+        """Return `api` to its pool (most recently used); False when the pool is full."""
+        with self._lock:
+            pool = self._idle.setdefault(langs, [])
+            self._idle.move_to_end(langs)
+            if len(pool) >= self._max_idle:
+                return False
+            pool.append(api)
+            return True
 
     def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
         with self._api(plan.languages) as api:
@@ -94,7 +105,7 @@ class TesserocrEngine(OcrEngine):
 
     def close(self) -> None:
         with self._lock:
-            pools, self._idle = self._idle, {}
+            pools, self._idle = self._idle, OrderedDict()
         for pool in pools.values():
             for api in pool:
                 api.End()
