@@ -56,7 +56,8 @@ def cli_tuned(path: Path) -> str:
 def plain_pytesseract(path: Path) -> str:
     saved = os.environ.pop("OMP_THREAD_LIMIT", None)  # the defaults a casual user gets
     try:
-        return str(pytesseract.image_to_string(Image.open(path)))
+        with Image.open(path) as image:
+            return str(pytesseract.image_to_string(image))
     finally:
         if saved is not None:
             os.environ["OMP_THREAD_LIMIT"] = saved

@@ -43,8 +43,8 @@ def test_every_format_decodes_to_the_same_upright_rgb_page(name: str, manifest: 
 
 
 def test_exif_orientation_is_applied(manifest: dict[str, Fixture]) -> None:
-    raw = Image.open(manifest["exif6.jpg"].path)
-    assert raw.size == (150, 620)  # stored sideways
+    with Image.open(manifest["exif6.jpg"].path) as raw:
+        assert raw.size == (150, 620)  # stored sideways
     assert load(manifest["exif6.jpg"].data()).image.size == (620, 150)  # reported as displayed
 
 
@@ -64,7 +64,8 @@ def test_palette_transparency_and_16_bit() -> None:
 
 def test_gif_first_frame_and_tiff_first_page(manifest: dict[str, Fixture]) -> None:
     for name in ("line.gif", "line.tif"):
-        assert getattr(Image.open(manifest[name].path), "n_frames", 1) == 2
+        with Image.open(manifest[name].path) as multi:
+            assert getattr(multi, "n_frames", 1) == 2
         top_left_ink = np.asarray(load(manifest[name].data()).image.convert("L"))[20:50, 20:60]
         assert top_left_ink.min() < 100  # frame 1 starts with "Formats"; frame 2 starts elsewhere
 

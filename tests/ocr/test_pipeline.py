@@ -80,7 +80,8 @@ def test_rotated_pages_read_like_the_upright_one(
 
 
 def test_rotated_270_and_polygons_follow_the_text(service: OcrService, manifest: dict[str, Fixture]) -> None:
-    page = Image.open(manifest["scan_en.png"].path).transpose(Image.Transpose.ROTATE_90)  # 90° anticlockwise
+    with Image.open(manifest["scan_en.png"].path) as upright:
+        page = upright.transpose(Image.Transpose.ROTATE_90)  # 90° anticlockwise
     out = io.BytesIO()
     page.save(out, "PNG")
     result = run(service, out.getvalue())
