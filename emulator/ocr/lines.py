@@ -45,11 +45,42 @@ def confidence(value: float) -> int:
     return max(0, min(100, round(value)))
 
 
+def _same_row(a: Box, b: Box) -> bool:
+    """Two fragments of one printed line: they overlap vertically by half the smaller height and the
+    horizontal gap between them is under two line heights (so side-by-side columns stay apart)."""
+    overlap = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)
+    if overlap < 0.5 * min(a.height, b.height):
+        return False
+    gap = max(a.x, b.x) - min(a.x + a.width, b.x + b.width)
+    return gap <= 2 * max(a.height, b.height)
+
+
+def _union(a: Box, b: Box) -> Box:
+    x, y = min(a.x, b.x), min(a.y, b.y)
+    return Box(x, y, max(a.x + a.width, b.x + b.width) - x, max(a.y + a.height, b.y + b.height) - y)
+
+
+def merge_fragments(raw: list[RawLine]) -> list[RawLine]:
+    """Join pieces of one printed line that Tesseract put in different blocks (it happens on photos
+    with perspective), at the position of the first piece, words left to right. Without this, the
+    right half of a line can come back before its left half."""
+    rows: list[RawLine] = []
+    for line in raw:
+        for i, row in enumerate(rows):
+            if _same_row(row.box, line.box):
+                merged = sorted(row.words + line.words, key=lambda w: w.box.x)
+                rows[i] = RawLine(_union(row.box, line.box), tuple(merged))
+                break
+        else:
+            rows.append(line)
+    return rows
+
+
 def build_lines(
     raw: list[RawLine], *, to_original: Affine, to_corrected: Affine, words: bool, word_polygons: bool
 ) -> list[TextLine]:
     lines = []
-    for line in raw:
+    for line in merge_fragments(raw):
         texts = [word.text for word in line.words]
         units = _units(line.words) if words or word_polygons else []
         lines.append(
