@@ -19,7 +19,10 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "BadDigest": (400, "The Content-MD5 you specified did not match what we received."),
     "BadRequest": (400, "Bad Request."),
     "BucketAlreadyExists": (409, "The requested bucket name is not available."),
-    "BucketAlreadyOwnedByYou": (409, "Your previous request to create the named bucket succeeded and you already own it."),
+    "BucketAlreadyOwnedByYou": (
+        409,
+        "Your previous request to create the named bucket succeeded and you already own it.",
+    ),
     "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
     "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
     "EntityTooSmall": (400, "Your proposed upload is smaller than the minimum allowed object size."),

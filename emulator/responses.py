@@ -36,8 +36,9 @@ def http_date(moment: datetime) -> str:
     return format_datetime(moment, usegmt=True)
 
 
-def xml_response(body: bytes, *, status: int = 200, server: str = SERVER_COS,
-                 headers: dict[str, str] | None = None) -> Response:
+def xml_response(
+    body: bytes, *, status: int = 200, server: str = SERVER_COS, headers: dict[str, str] | None = None
+) -> Response:
     all_headers = {"Content-Type": "application/xml", "Server": server}
     all_headers.update(headers or {})
     return Response(body, status_code=status, headers=all_headers)

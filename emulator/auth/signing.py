@@ -127,9 +127,7 @@ def build_authorization(
     key_time: str | None = None,
 ) -> str:
     """The Authorization header value exactly as the SDKs send it."""
-    fields = authorization_fields(
-        secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time
-    )
+    fields = authorization_fields(secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time)
     return "&".join(f"{name}={value}" for name, value in fields)
 
 
@@ -147,9 +145,7 @@ def presign_query(
 ) -> list[tuple[str, str]]:
     """The q-* query pairs of a presigned URL (§4.6), unencoded; the caller urlencodes them and appends
     the signed params itself (Python puts them after the q-* fields, Go before)."""
-    return authorization_fields(
-        secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time
-    )
+    return authorization_fields(secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time)
 
 
 def parse_time(name: str, value: str) -> tuple[int, int]:

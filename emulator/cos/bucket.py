@@ -13,7 +13,13 @@ from emulator.addressing import is_valid_bucket_name
 from emulator.cos.context import Ctx
 from emulator.errors import CosError
 from emulator.responses import empty_response, xml_response
-from emulator.xml.cos import parse_delete, render_delete_result, render_list_buckets, render_list_objects, render_location
+from emulator.xml.cos import (
+    parse_delete,
+    render_delete_result,
+    render_list_buckets,
+    render_list_objects,
+    render_location,
+)
 
 
 async def put_bucket(ctx: Ctx) -> Response:
@@ -55,7 +61,9 @@ async def list_objects(ctx: Ctx) -> Response:
     marker = ctx.req.param("marker") or ""
     max_keys = ctx.req.int_param("max-keys", 1000, low=0, high=1000)
     url_encode = _url_encoding(ctx)
-    result = ctx.store.list_objects(ctx.req.bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys)
+    result = ctx.store.list_objects(
+        ctx.req.bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
+    )
     body = render_list_objects(
         ctx.req.bucket, result, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys,
         url_encode=url_encode, appid=ctx.settings.appid,

@@ -121,6 +121,4 @@ async def put_object_copy(ctx: Ctx) -> Response:
 
 def _copied(src: ObjectInfo, requested: NewObject) -> NewObject:
     # With directive Copy the source's metadata wins; only the storage class may change.
-    return dataclasses.replace(
-        requested, content_type=src.content_type, headers=dict(src.headers), meta=dict(src.meta)
-    )
+    return dataclasses.replace(requested, content_type=src.content_type, headers=dict(src.headers), meta=dict(src.meta))

@@ -118,8 +118,9 @@ def render_complete(location: str, obj: ObjectInfo) -> bytes:
     )
 
 
-def render_list_parts(upload: UploadInfo, parts: Sequence[PartInfo], *, max_parts: int, marker: int,
-                      url_encode: bool, appid: str) -> bytes:
+def render_list_parts(
+    upload: UploadInfo, parts: Sequence[PartInfo], *, max_parts: int, marker: int, url_encode: bool, appid: str
+) -> bytes:
     shown = [p for p in parts if p.part_number > marker]
     truncated = len(shown) > max_parts
     shown = shown[:max_parts]
@@ -152,8 +153,9 @@ def render_list_parts(upload: UploadInfo, parts: Sequence[PartInfo], *, max_part
     return document("ListPartsResult", children)
 
 
-def render_list_uploads(bucket: str, uploads: Sequence[UploadInfo], *, prefix: str, url_encode: bool,
-                        appid: str) -> bytes:
+def render_list_uploads(
+    bucket: str, uploads: Sequence[UploadInfo], *, prefix: str, url_encode: bool, appid: str
+) -> bytes:
     children: list[Node] = [("Bucket", bucket)]
     if url_encode:
         children.append(("EncodingType", "url"))
@@ -197,8 +199,9 @@ def render_copy_part(part: PartInfo) -> bytes:
     )
 
 
-def render_delete_result(deleted: Sequence[str], errors: Sequence[tuple[str, str, str]], *, quiet: bool,
-                         url_encode: bool) -> bytes:
+def render_delete_result(
+    deleted: Sequence[str], errors: Sequence[tuple[str, str, str]], *, quiet: bool, url_encode: bool
+) -> bytes:
     children: list[Node] = []
     if not quiet:
         children += [("Deleted", [("Key", _enc(key, url_encode))]) for key in deleted]
