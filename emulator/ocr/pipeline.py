@@ -5,7 +5,8 @@ limits and decoding (image.py) -> orientation from OSD and residual skew (orient
 scaling and pixel filters -> Tesseract (engine/) -> boxes mapped back to the original image.
 
 The five API types are different trade-offs, not aliases (docs/ocr-types.md has the table):
-- general: OSD quarter turns, deskew beyond 0.5°, grayscale, automatic segmentation (PSM 3).
+- general: deskew beyond 1°, grayscale, automatic segmentation (PSM 3); the page is read upright
+  first and OSD quarter turns are detected only when that reading is unsure or runs vertically.
 - accurate: as general plus deskew beyond 0.1°, text under 20 px upscaled to ~40 px lines, and
   always a second pass with Leptonica's Otsu thresholding; the pass with more confident text wins.
 - efficient: no OSD or deskew, grayscale, pages above 2400 px scaled down, PSM 3.
@@ -57,10 +58,23 @@ class Profile:
     retry: dict[str, str] | None = None
     retry_gray: bool = False
     retry_below: float = 70.0
+    # Read the page as it is first and run OSD only if that reading does not look upright.
+    upright_first: bool = False
+
+
+# What one reading produced: language code, raw lines, original->corrected transform, engine scale
+# factor, and the total angle (quarter turn + skew) that was corrected.
+_Attempt = tuple[str, list[RawLine], orient.Affine, float, float]
+
+# A reading "looks upright" when it is confident and its lines run horizontally. Tesseract's own layout
+# analysis reads a page turned 90° with full confidence (as vertical lines), and an upside-down page
+# with low confidence, so both checks are needed.
+UPRIGHT_MIN_CONFIDENCE = 75.0
+UPRIGHT_MIN_CHARS = 8
 
 
 PROFILES = {
-    "general": Profile(osd=True, min_skew=0.5),
+    "general": Profile(osd=True, min_skew=1.0, upright_first=True),
     "accurate": Profile(osd=True, min_skew=0.1, upscale=True, retry={"thresholding_method": "1"}, retry_below=101),
     "efficient": Profile(osd=False, min_skew=None, max_side=2400),
     "fast": Profile(osd=False, min_skew=None, max_side=1600, psm=6),
@@ -91,11 +105,25 @@ class OcrService:
         loaded = imaging.load(data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber)
         profile = PROFILES[req.type]
         page = loaded.image
+        has_osd = "osd" in languages.installed_languages()
+        if profile.upright_first and code != "auto" and has_osd:
+            # Most pages are upright: read them as they are and pay for OSD (~0.2-0.4 s on a dense
+            # page) only when the reading says otherwise.
+            attempt = self._attempt(page, 0, None, profile, code, req)
+            if _looks_upright(attempt[1]):
+                return self._finish(attempt, req, loaded.pdf_page_size)
         found = None
-        if (profile.osd or code == "auto") and "osd" in languages.installed_languages():
+        if (profile.osd or code == "auto") and has_osd:
             with _engine_errors():
                 found = self.engine.detect_orientation(page.convert("L"), script=code == "auto")
         quarter = found.degrees if found is not None and profile.osd else 0
+        attempt = self._attempt(page, quarter, found.script if found else None, profile, code, req)
+        return self._finish(attempt, req, loaded.pdf_page_size)
+
+    def _attempt(
+        self, page: Image.Image, quarter: int, script: str | None, profile: Profile, code: str, req: OcrRequest
+    ) -> _Attempt:
+        """Turn the page a quarter turn, deskew, scale and filter it, and read it."""
         to_corrected, page = _rotate(page, quarter)
         skew = 0.0
         if profile.min_skew is not None:
@@ -106,9 +134,12 @@ class OcrService:
         factor = _scale_factor(page, profile)
         scaled = imaging.resize(page, factor)
         pages = (_filter(scaled, profile.mode), scaled.convert("L") if profile.retry_gray else None)
-        code, raw = self._read(pages, profile, code, found.script if found else None, req)
-        to_engine = orient.scaling(factor)
-        engine_to_corrected = to_engine.inverse()
+        code, raw = self._read(pages, profile, code, script, req)
+        return code, raw, to_corrected, factor, quarter + skew
+
+    def _finish(self, attempt: _Attempt, req: OcrRequest, pdf_page_size: int) -> OcrResult:
+        code, raw, to_corrected, factor, angle = attempt
+        engine_to_corrected = orient.scaling(factor).inverse()
         lines = build_lines(
             raw,
             to_original=engine_to_corrected.then(to_corrected.inverse()),
@@ -116,7 +147,7 @@ class OcrService:
             words=req.isword,
             word_polygons=req.enable_word_polygon,
         )
-        return OcrResult(lines, code, orient.normalize_angle(quarter + skew), loaded.pdf_page_size)
+        return OcrResult(lines, code, orient.normalize_angle(angle), pdf_page_size)
 
     def _read(
         self,
@@ -209,6 +240,15 @@ def _filter(page: Image.Image, mode: str) -> Image.Image:
 def _score(raw: list[RawLine]) -> float:
     """Confidently read characters: a pass that drops a line scores lower even if it is surer."""
     return sum(word.confidence * len(word.text) for line in raw for word in line.words) / 100
+
+
+def _looks_upright(raw: list[RawLine]) -> bool:
+    chars = sum(len(word.text) for line in raw for word in line.words)
+    if chars < UPRIGHT_MIN_CHARS or _mean_confidence(raw) < UPRIGHT_MIN_CONFIDENCE:
+        return False
+    wide = sum(line.box.width for line in raw if line.box.width >= line.box.height)
+    tall = sum(line.box.height for line in raw if line.box.height > line.box.width)
+    return wide > tall
 
 
 def _mean_confidence(raw: list[RawLine]) -> float:

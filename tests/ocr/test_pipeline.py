@@ -208,12 +208,23 @@ def blank_png(width: int, height: int) -> bytes:
 def test_canned_engine_maps_boxes_back_through_a_quarter_turn() -> None:
     engine = CannedEngine(canned_lines("ab"), orientation=Orientation(90, 20.0, "Latin"))
     service = OcrService(Settings(), engine=engine)
-    result = run(service, blank_png(100, 200))  # text runs top-to-bottom; corrected page is 200x100
-    assert engine.sizes == [(200, 100)]
+    result = run(service, blank_png(100, 200), type="accurate")  # accurate runs OSD before reading
+    assert set(engine.sizes) == {(200, 100)}  # both of accurate's passes read the corrected 200x100 page
     line = result.lines[0]
     assert line.item_polygon.x == 10 and line.item_polygon.width == 40
     assert line.polygon == (Point(90, 10), Point(90, 50), Point(60, 50), Point(60, 10))
     assert result.angle == 90.0
+
+
+def test_general_reads_upright_first_and_runs_osd_only_when_unsure() -> None:
+    unsure = CannedEngine(canned_lines("ab"), orientation=Orientation(90, 20.0, "Latin"))  # 2 chars: unsure
+    result = run(OcrService(Settings(), engine=unsure), blank_png(100, 200))
+    assert unsure.sizes == [(100, 200), (200, 100)]  # the upright reading, then the OSD-corrected one
+    assert result.angle == 90.0
+    confident = CannedEngine(canned_lines("a confident line"), orientation=Orientation(90, 20.0, "Latin"))
+    result = run(OcrService(Settings(), engine=confident), blank_png(400, 100))
+    assert confident.sizes == [(400, 100)]  # confident and horizontal: no OSD, no second reading
+    assert result.angle == 0.0
 
 
 def test_canned_engine_scaling_is_undone() -> None:
