@@ -97,7 +97,10 @@ def _coerce(name: str, raw: Any) -> Any:
     """Turn a TOML value or an env/flag string into the field's type."""
     default = getattr(Settings(), name)
     if name == "keys":
-        items = json.loads(raw) if isinstance(raw, str) else raw
+        if isinstance(raw, str):  # JSON, or the "id:key,id:key" shorthand for env vars
+            items = json.loads(raw) if raw.lstrip().startswith("[") else [p for p in raw.split(",") if p.strip()]
+        else:
+            items = raw
         return tuple(_key_pair(item) for item in items)
     if isinstance(default, bool):
         if isinstance(raw, bool):

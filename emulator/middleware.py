@@ -92,8 +92,12 @@ class EdgeMiddleware:
         info: dict[str, Any] = scope.setdefault("state", {})
         info.update(request_id=request_id, trace_id=trace_id, started=time.perf_counter())
         status = {"code": 0}
+        host = _header(scope, b"host")
+        is_admin = scope["path"].startswith(ADMIN_PREFIX) and bucket_from_host(split_host(host)) is None
+        recorded = is_admin  # the admin API is not journaled
 
         async def edge_send(message: Message) -> None:
+            nonlocal recorded
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 date = formatdate(ids.now(), usegmt=True)
@@ -101,14 +105,17 @@ class EdgeMiddleware:
                 if info.get("suppress_request_id"):  # the SDK fault keys answer without one (§9.3)
                     headers = [(k, v) for k, v in headers if k not in (b"x-cos-request-id", b"x-cos-trace-id")]
                 message["headers"] = headers
+            elif message["type"] == "http.response.body" and not message.get("more_body") and not recorded:
+                # Journal before the last byte leaves: a client that has its answer can already
+                # read the entry from /_emulator/requests.
+                recorded = True
+                self._record(scope, info, status["code"], host)
             await send(message)
 
-        host = _header(scope, b"host")
-        is_admin = scope["path"].startswith(ADMIN_PREFIX) and bucket_from_host(split_host(host)) is None
         try:
             await (self.admin_app if is_admin else self.app)(scope, receive, edge_send)
         finally:
-            if not is_admin:
+            if not recorded:  # no complete response (dropped connection, failure mid-stream)
                 self._record(scope, info, status["code"], host)
 
     def _record(self, scope: Scope, info: dict[str, Any], status: int, host: str) -> None:

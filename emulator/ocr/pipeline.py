@@ -106,17 +106,20 @@ class OcrService:
         profile = PROFILES[req.type]
         page = loaded.image
         has_osd = "osd" in languages.installed_languages()
+        upright: _Attempt | None = None
         if profile.upright_first and code != "auto" and has_osd:
             # Most pages are upright: read them as they are and pay for OSD (~0.2-0.4 s on a dense
             # page) only when the reading says otherwise.
-            attempt = self._attempt(page, 0, None, profile, code, req)
-            if _looks_upright(attempt[1]):
-                return self._finish(attempt, req, loaded.pdf_page_size)
+            upright = self._attempt(page, 0, None, profile, code, req)
+            if _looks_upright(upright[1]):
+                return self._finish(upright, req, loaded.pdf_page_size)
         found = None
         if (profile.osd or code == "auto") and has_osd:
             with _engine_errors():
                 found = self.engine.detect_orientation(page.convert("L"), script=code == "auto")
         quarter = found.degrees if found is not None and profile.osd else 0
+        if upright is not None and quarter == 0:
+            return self._finish(upright, req, loaded.pdf_page_size)  # OSD agrees: that reading stands
         attempt = self._attempt(page, quarter, found.script if found else None, profile, code, req)
         return self._finish(attempt, req, loaded.pdf_page_size)
 

@@ -225,6 +225,9 @@ def test_general_reads_upright_first_and_runs_osd_only_when_unsure() -> None:
     result = run(OcrService(Settings(), engine=confident), blank_png(400, 100))
     assert confident.sizes == [(400, 100)]  # confident and horizontal: no OSD, no second reading
     assert result.angle == 0.0
+    agrees = CannedEngine(canned_lines("ab"), orientation=Orientation(0, 20.0, "Latin"))
+    run(OcrService(Settings(), engine=agrees), blank_png(400, 100))
+    assert agrees.sizes == [(400, 100)]  # unsure, but OSD says upright: the first reading is kept
 
 
 def test_canned_engine_scaling_is_undone() -> None:

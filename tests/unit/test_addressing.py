@@ -39,7 +39,13 @@ VECTORS = [
 @pytest.mark.parametrize(("host", "raw", "kind", "bucket", "key", "style", "paths"), VECTORS)
 def test_resolve_vectors(host, raw, kind, bucket, key, style, paths):
     target = resolve(host, raw, default_bucket=DEFAULT, appid="1250000000", bucket_exists=EXISTING.__contains__)
-    assert (target.kind, target.bucket, target.key, target.style, target.sign_paths) == (kind, bucket, key, style, paths)
+    assert (target.kind, target.bucket, target.key, target.style, target.sign_paths) == (
+        kind,
+        bucket,
+        key,
+        style,
+        paths,
+    )
 
 
 def test_region_comes_from_the_host():
@@ -56,12 +62,18 @@ def test_undecodable_path_is_invalid_uri():
 
 def test_key_longer_than_850_bytes_is_refused():
     with pytest.raises(CosError) as info:
-        resolve("127.0.0.1", b"/" + b"k" * 851, default_bucket=DEFAULT, appid="1250000000", bucket_exists=lambda _: False)
+        resolve(
+            "127.0.0.1", b"/" + b"k" * 851, default_bucket=DEFAULT, appid="1250000000", bucket_exists=lambda _: False
+        )
     assert (info.value.code, info.value.status) == ("KeyTooLong", 400)
-    target = resolve("127.0.0.1", b"/" + b"k" * 850, default_bucket=DEFAULT, appid="1250000000", bucket_exists=lambda _: False)
+    target = resolve(
+        "127.0.0.1", b"/" + b"k" * 850, default_bucket=DEFAULT, appid="1250000000", bucket_exists=lambda _: False
+    )
     assert len(target.key) == 850
 
 
-@pytest.mark.parametrize(("raw", "host"), [("A.example.COM:80", "a.example.com"), ("[::1]:9", "::1"), ("h.", "h"), ("1.2.3.4", "1.2.3.4")])
+@pytest.mark.parametrize(
+    ("raw", "host"), [("A.example.COM:80", "a.example.com"), ("[::1]:9", "::1"), ("h.", "h"), ("1.2.3.4", "1.2.3.4")]
+)
 def test_split_host(raw, host):
     assert split_host(raw) == host

@@ -120,9 +120,7 @@ def test_sdk_v2_chinese_key_with_spaces(capture: Capture) -> None:
     kwargs = {"Type": "general", "LanguageType": "auto", "Ispdf": True, "PdfPagenumber": 2, "Isword": True}
     r = run(
         capture,
-        lambda: c.ci_ocr_process(
-            Bucket=BUCKET, Key="发票 2024/scan 01.png", EnableWordPolygon=False, **kwargs
-        ),
+        lambda: c.ci_ocr_process(Bucket=BUCKET, Key="发票 2024/scan 01.png", EnableWordPolygon=False, **kwargs),
     )
     assert r.headers["authorization"] == VEC["V2"]["expect"]["authorization"]
     out = authenticate(r, SETTINGS, NOW)
@@ -185,9 +183,7 @@ def test_sdk_presigned_url_with_token_param(capture: Capture) -> None:
 @pytest.mark.parametrize(
     "tamper",
     [
-        lambda r: dataclasses.replace(
-            r, query=tuple((n, v + "x") if n == "type" else (n, v) for n, v in r.query)
-        ),
+        lambda r: dataclasses.replace(r, query=tuple((n, v + "x") if n == "type" else (n, v) for n, v in r.query)),
         lambda r: dataclasses.replace(r, paths=("/发票 2024/scan 02.png",)),
     ],
     ids=["param", "key"],

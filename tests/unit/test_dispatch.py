@@ -39,7 +39,9 @@ def test_operation_vectors(method, kind, query, headers, ci, operation):
     assert operation_for(method, kind, query, headers, ci) == operation
 
 
-@pytest.mark.parametrize(("method", "kind"), [("POST", "object"), ("PATCH", "bucket"), ("PUT", "service"), ("OPTIONS", "object")])
+@pytest.mark.parametrize(
+    ("method", "kind"), [("POST", "object"), ("PATCH", "bucket"), ("PUT", "service"), ("OPTIONS", "object")]
+)
 def test_unknown_method_is_method_not_allowed(method, kind):
     with pytest.raises(CosError) as info:
         operation_for(method, kind, set(), set(), None)

@@ -48,9 +48,7 @@ def test_v2_path_is_raw_utf8() -> None:
 
 def test_presign_query_rebuilds_the_python_url() -> None:
     vec = next(v for v in VECTORS if v["name"] == "V1-presigned")
-    pairs = signing.presign_query(
-        SID, SK, "GET", vec["path"], vec["params"], vec["headers"], vec["start"], vec["end"]
-    )
+    pairs = signing.presign_query(SID, SK, "GET", vec["path"], vec["params"], vec["headers"], vec["start"], vec["end"])
     assert [name for name, _ in pairs] == list(signing.AUTH_FIELDS)
     # Python: urlencode(auth fields) then '&' + urlencode(Params) (§4.6), so ';' becomes %3B.
     url = f"https://{DATA['host']}{vec['path']}?{urlencode(pairs)}&{urlencode(vec['params'])}"

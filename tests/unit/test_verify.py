@@ -65,9 +65,7 @@ def ok(r: SignedRequest, settings: Settings = SETTINGS, now: float = NOW, **kw: 
     return authenticate(r, settings, now, **kw)
 
 
-def fails(
-    r: SignedRequest, code: str, settings: Settings = SETTINGS, now: float = NOW, **kw: bool
-) -> CosError:
+def fails(r: SignedRequest, code: str, settings: Settings = SETTINGS, now: float = NOW, **kw: bool) -> CosError:
     with pytest.raises(CosError) as info:
         authenticate(r, settings, now, **kw)
     assert info.value.code == code, info.value
@@ -156,16 +154,13 @@ def test_start_in_the_future() -> None:
 def test_key_time_differs_from_sign_time() -> None:
     r = req()
     hs = signing.http_string("GET", r.paths[0], dict(r.query), {"host": HOST})
-    base = (
-        f"q-sign-algorithm=sha1&q-ak={SID}&q-sign-time={NOW - 1};{NOW + 50}&q-key-time={NOW - 9};{NOW + 90}"
-    )
+    base = f"q-sign-algorithm=sha1&q-ak={SID}&q-sign-time={NOW - 1};{NOW + 50}&q-key-time={NOW - 9};{NOW + 90}"
     lists = "&q-header-list=host&q-url-param-list=ci-process&q-signature="
     # Python/Node put q-sign-time into StringToSign, Go q-key-time; SignKey always uses q-key-time.
     for sts_time in (f"{NOW - 1};{NOW + 50}", f"{NOW - 9};{NOW + 90}"):
         sig = signing.signature(SK, f"{NOW - 9};{NOW + 90}", hs, sign_time=sts_time)
         assert (
-            ok(dataclasses.replace(r, headers={**r.headers, "authorization": base + lists + sig})).verdict
-            == "signed"
+            ok(dataclasses.replace(r, headers={**r.headers, "authorization": base + lists + sig})).verdict == "signed"
         )
     err = fails(
         dataclasses.replace(r, headers={**r.headers, "authorization": base + lists + "0" * 40}),
@@ -198,9 +193,7 @@ def test_wrong_secret_reports_the_server_strings() -> None:
         lambda r: dataclasses.replace(r, method="PUT"),
         lambda r: dataclasses.replace(r, headers={**r.headers, "x-cos-meta-a": "2"}),
         lambda r: dataclasses.replace(r, host="other-1250000000.cos.ap-guangzhou.myqcloud.com"),
-        lambda r: dataclasses.replace(
-            r, headers={**r.headers, "authorization": r.headers["authorization"][:-1] + "x"}
-        ),
+        lambda r: dataclasses.replace(r, headers={**r.headers, "authorization": r.headers["authorization"][:-1] + "x"}),
     ],
     ids=["param", "path", "method", "signed-header", "host", "signature"],
 )
@@ -286,9 +279,7 @@ def test_path_style_candidates() -> None:
 
 def test_token_signed_in_header_python_go() -> None:
     r = req(headers={"x-cos-security-token": "TOKEN123"})
-    assert (
-        ok(sign(r, key=TEMP, headers={"host": HOST, "x-cos-security-token": "TOKEN123"})).verdict == "signed"
-    )
+    assert ok(sign(r, key=TEMP, headers={"host": HOST, "x-cos-security-token": "TOKEN123"})).verdict == "signed"
 
 
 def test_token_unsigned_in_header_node() -> None:
