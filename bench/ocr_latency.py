@@ -92,6 +92,22 @@ class Endpoint:
         seconds, _ = median_time(lambda: self.client.ci_ocr_process(Bucket=self.bucket, Key=key, Type=kind), repeat)
         return seconds
 
+    def concurrency(self, fx: Fixture, kind: str = "general", calls: int = 4) -> tuple[float, float]:
+        """Seconds for `calls` OCR calls one after another, and two at a time (two SDK threads)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        key = f"bench/{fx.path.name}"
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=fx.data())
+        call = lambda _: self.client.ci_ocr_process(Bucket=self.bucket, Key=key, Type=kind)  # noqa: E731
+        start = time.perf_counter()
+        for i in range(calls):
+            call(i)
+        serial = time.perf_counter() - start
+        start = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(call, range(calls)))
+        return serial, time.perf_counter() - start
+
     def close(self) -> None:
         if self._running is not None:
             self._running.__exit__(None, None, None)
@@ -143,6 +159,11 @@ def run(names: list[str], repeat: int, endpoint: str | None) -> None:
         f"emulator end to end (HTTP + signature + OCR + XML via the Python SDK) / tuned CLI: "
         f"general {statistics.median(ratios['e2e']):.2f}, efficient {statistics.median(ratios['e2e_eff']):.2f} "
         "(target <= 0.6)"
+    )
+    serial, parallel = endpoint_sdk.concurrency(manifest[names[0]])
+    print(
+        f"concurrency ({names[0]}, 4 general calls end to end): one at a time {serial:.2f}s, two at a time "
+        f"{parallel:.2f}s, speed-up {serial / parallel:.2f}x on {os.cpu_count()} cores"
     )
     ours.close()
     cli_backend.close()

@@ -164,3 +164,37 @@ def test_deterministic_mode_numbers_requests_and_fixes_the_clock() -> None:
         ids = [base64.b64decode(r["x-cos-request-id"]).decode() for r in (first, second)]
         assert ids[0].endswith("_1") and ids[1].endswith("_2")
         assert second["Last-Modified"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+def test_canned_ocr_by_content_hash_and_by_detect_url() -> None:
+    import hashlib
+
+    line = {"text": "canned", "confidence": 90, "polygon": [[0, 0], [10, 0], [10, 5], [0, 5]]}
+    with running_emulator() as emu:
+        client = emu.client()
+        body = b"bytes whose hash is canned"
+        client.put_object(Bucket=emu.bucket, Key="any/name.png", Body=body)
+        emu.canned_ocr({"lines": [line], "language": "kor"}, sha256=hashlib.sha256(body).hexdigest())
+        result = client.ci_ocr_process(Bucket=emu.bucket, Key="any/name.png")
+        assert (result["TextDetections"]["DetectedText"], result["Language"]) == ("canned", "kor")
+        # a detect-url that could never be fetched: the canned answer means no request is made
+        url = "http://unreachable.invalid/receipt.jpg"
+        emu.canned_ocr({"lines": [line, line], "angle": 90.0}, detect_url=url)
+        result = client.ci_process(Bucket=emu.bucket, Key="/", CiProcess="OCR", Params={"detect-url": url})
+        assert [d["DetectedText"] for d in result["TextDetections"]] == ["canned", "canned"]
+        assert result["Angel"] == "90.0"
+        listed = emu.admin("GET", "ocr-results")["ocr_results"]
+        assert {"sha256", "detect_url"} <= {k for entry in listed for k in entry}
+
+
+def test_bad_canned_results_are_refused() -> None:
+    with running_emulator() as emu:
+        bad = [
+            {"key": "k", "result": {"lines": [{"text": "x", "polygon": [[0, 0]]}]}},  # three points short
+            {"key": "k", "result": {"lines": [{"text": "x", "confidence": 101, "polygon": [[0, 0]] * 4}]}},
+            {"result": {"lines": []}},  # nothing to match on
+            {"key": "k", "sha256": "ab", "result": {"lines": []}},  # two things to match on
+        ]
+        for body in bad:
+            response = httpx.put(f"{emu.endpoint}/_emulator/ocr-results", json=body)
+            assert response.status_code == 400, (body, response.text)
