@@ -71,9 +71,10 @@ async def seed(store: Store, seed_dir: Path, *, region: str, appid: str, max_siz
 
 def _present(store: Store, bucket: str, key: str, path: Path) -> bool:
     try:
-        return store.head_object(bucket, key).size >= 0
+        store.head_object(bucket, key)
     except CosError:
         return False
+    return True
 
 
 async def _put(store: Store, bucket: str, key: str, path: Path, max_size: int) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 from emulator.admin.canned import CannedResults
 from emulator.admin.faults import FaultBook, FaultRule, sdk_fault_rule
 from emulator.config import Settings
+from emulator.errors import CosError
 from emulator.ids import IdSource
 from emulator.storage import open_store
 from emulator.storage.base import Store
@@ -92,13 +93,13 @@ class EmulatorState:
             return True
         try:
             return self.store.get_bucket(bucket).public_read
-        except Exception:
+        except CosError:
             return False
 
     def bucket_exists(self, name: str) -> bool:
         try:
             self.store.get_bucket(name)
-        except Exception:
+        except CosError:
             return False
         return True
 

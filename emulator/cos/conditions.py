@@ -94,7 +94,7 @@ def parse_content_md5(header: str | None) -> str | None:
     return raw.hex()
 
 
-def parse_copy_source(header: str, default_bucket: str) -> tuple[str, str]:
+def parse_copy_source(header: str) -> tuple[str, str]:
     """x-cos-copy-source → (bucket, key).
 
     Accepts the documented `<bucket>-<appid>.cos.<region>.myqcloud.com/<key>` (key URL-encoded, an

@@ -49,7 +49,7 @@ async def upload_part(ctx: Ctx) -> Response:
 async def upload_part_copy(ctx: Ctx) -> Response:
     number = ctx.req.int_param("partnumber", 0, low=1, high=MAX_PART_NUMBER)
     upload_id = _upload_id(ctx)
-    src_bucket, src_key = parse_copy_source(ctx.req.header("x-cos-copy-source") or "", ctx.req.bucket)
+    src_bucket, src_key = parse_copy_source(ctx.req.header("x-cos-copy-source") or "")
     src = ctx.store.head_object(src_bucket, src_key)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     start, end = _copy_range(ctx.req.header("x-cos-copy-source-range"), src.size)

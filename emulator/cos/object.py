@@ -101,7 +101,7 @@ async def delete_object(ctx: Ctx) -> Response:
 
 async def put_object_copy(ctx: Ctx) -> Response:
     source = ctx.req.header("x-cos-copy-source") or ""
-    src_bucket, src_key = parse_copy_source(source, ctx.req.bucket)
+    src_bucket, src_key = parse_copy_source(source)
     src = ctx.store.head_object(src_bucket, src_key)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     directive = (ctx.req.header("x-cos-metadata-directive") or "Copy").capitalize()
