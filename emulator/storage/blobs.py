@@ -30,7 +30,7 @@ from emulator.storage.models import StagedBody
 
 log = logging.getLogger(__name__)
 
-READ_CHUNK = 64 * 1024  # what read_range yields: small enough to keep many downloads cheap
+READ_CHUNK = 256 * 1024  # what read_range yields: each chunk is one worker-thread hop in Starlette
 _BLOB_ID = re.compile(r"[0-9a-f]{64}")
 
 
