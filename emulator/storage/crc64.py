@@ -11,7 +11,7 @@ would make a multi-GiB upload look like a hang. If the C extension is missing it
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import warnings
 from collections.abc import Callable
 
@@ -24,7 +24,9 @@ _crc_fun: Callable[[bytes | bytearray | memoryview, int], int] = crcmod.mkCrcFun
     _POLY, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True
 )
 
-if not getattr(importlib.import_module("crcmod.crcmod"), "_usingExtension", False):  # pragma: no cover
+# crcmod picks its C extension (`crcmod._crcfunext`) when it was compiled at install time.
+USING_C_EXTENSION = importlib.util.find_spec("crcmod._crcfunext") is not None
+if not USING_C_EXTENSION:  # pragma: no cover
     warnings.warn("crcmod is running without its C extension; CRC-64 will be very slow", RuntimeWarning, stacklevel=1)
 
 

@@ -46,3 +46,10 @@ def test_accepts_memoryview_and_bytearray() -> None:
 def test_uses_c_extension() -> None:
     crcmod_impl = sys.modules["crcmod.crcmod"]
     assert crcmod_impl._usingExtension  # the pure-Python fallback is ~100x slower
+
+
+def test_the_c_extension_is_in_use() -> None:
+    # scripts/setup installs gcc + python3-dev so crcmod compiles it; without it a 5 GiB upload crawls.
+    from emulator.storage.crc64 import USING_C_EXTENSION
+
+    assert USING_C_EXTENSION
