@@ -71,12 +71,13 @@ class Endpoint:
     def __init__(self, url: str | None) -> None:
         from qcloud_cos import CosConfig, CosS3Client
 
-        self._running = None
-        if url is None:
-            from emulator.testing import running_emulator
+        self._proc = None
+        if url is None:  # the CLI in its own process, as users run it (no GIL shared with this client)
+            sys.path.insert(0, str(Path(__file__).resolve().parent))
+            from _server import start_server
 
-            self._running = running_emulator()
-            url = self._running.__enter__().endpoint
+            self._proc, port = start_server("--storage", "memory")
+            url = f"http://127.0.0.1:{port}"
         host, _, port = url.split("//", 1)[-1].rstrip("/").partition(":")
         config = CosConfig(
             Region="ap-guangzhou", SecretId="AKIDLOCALEMULATOR", SecretKey="localemulatorsecretkey",
@@ -109,8 +110,10 @@ class Endpoint:
         return serial, time.perf_counter() - start
 
     def close(self) -> None:
-        if self._running is not None:
-            self._running.__exit__(None, None, None)
+        if self._proc is not None:
+            from _server import stop_server
+
+            stop_server(self._proc)
 
 
 def run(names: list[str], repeat: int, endpoint: str | None) -> None:

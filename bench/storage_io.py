@@ -16,25 +16,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from qcloud_cos import CosConfig, CosS3Client
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server import ROOT, start_server, stop_server
+
 BUCKET = "examplebucket-1250000000"
 MB = 1024 * 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -42,21 +35,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "emulator.cli", "--port", str(port), "--data-dir", str(data_dir)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_emulator/health", timeout=1).read()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the emulator did not start")
 
 
 def baseline_write_read(path: Path, source: Path) -> tuple[float, float]:
@@ -92,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cos-bench-", dir=ROOT) as tmp:
         work = Path(tmp)
-        proc, port = start_server(work / "data")
+        proc, port = start_server("--data-dir", str(work / "data"))
         try:
             config = CosConfig(
                 Region="ap-guangzhou", SecretId="AKIDLOCALEMULATOR", SecretKey="localemulatorsecretkey",
@@ -134,8 +112,7 @@ def main() -> None:
             print(f"peak RSS growth over the run: {peak_rss_mb(proc.pid) - idle:.0f} MB "
                   f"(largest object {max(args.sizes)} MB)")  # fmt: skip
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop_server(proc)
 
 
 if __name__ == "__main__":
