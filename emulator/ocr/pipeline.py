@@ -34,7 +34,7 @@ from emulator.ocr import image as imaging
 from emulator.ocr import languages, orient
 from emulator.ocr.engine import OcrEngine, RawLine, RecognitionPlan, create_engine
 from emulator.ocr.lines import build_lines
-from emulator.ocr.request import OcrRequest
+from emulator.ocr.request import PDF_TYPES, OcrRequest
 from emulator.ocr.result import OcrResult
 
 TARGET_LINE_HEIGHT = 40  # px: where Tesseract's LSTM reads best (it was trained on ~36-48 px lines)
@@ -102,6 +102,11 @@ class OcrService:
         code = req.language_type
         if code != "auto":
             languages.require_installed(languages.tesseract_languages(code), code)
+        if req.type not in PDF_TYPES and imaging.is_pdf(data):
+            raise CosError(
+                "InvalidArgument",
+                f"type={req.type} cannot read a PDF; PDF recognition (ispdf=true) is for type general or fast.",
+            )
         loaded = imaging.load(data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber)
         profile = PROFILES[req.type]
         page = loaded.image

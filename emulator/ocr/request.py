@@ -31,7 +31,7 @@ DEFAULT_LANGUAGE = "zh"
 
 # Which parameters each type honours (the API page's "Valid when type is ..." notes).
 _LANGUAGE_TYPES_FOR = {"general"}
-_PDF_TYPES = {"general", "fast"}
+PDF_TYPES = frozenset({"general", "fast"})  # the API page: ispdf is valid for these
 _ISWORD_TYPES = {"general", "accurate"}
 _WORD_POLYGON_TYPES = {"handwriting"}
 
@@ -56,7 +56,7 @@ class OcrRequest:
         if kind in _LANGUAGE_TYPES_FOR:
             language = _choice(params, "language-type", LANGUAGE_TYPES, DEFAULT_LANGUAGE)
         ispdf, page = False, 1
-        if kind in _PDF_TYPES:
+        if kind in PDF_TYPES:
             ispdf = _boolean(params, "ispdf")
             page = _page_number(params, "pdf-pagenumber")
         isword = _boolean(params, "isword") if kind in _ISWORD_TYPES else False

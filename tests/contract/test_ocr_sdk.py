@@ -98,6 +98,36 @@ def test_ci_ocr_process_png_every_type(emu: RunningEmulator, stored: dict[str, s
     assert cer(truth("scan_en.png"), text_of(result)) <= (0.10 if kind in ("general", "accurate") else 0.25)
 
 
+@pytest.mark.parametrize("kind", TYPES)
+@pytest.mark.parametrize("isword", [False, True])
+def test_ci_ocr_process_jpeg_every_type(emu: RunningEmulator, stored: dict[str, str], kind: str, isword: bool) -> None:
+    result = emu.client().ci_ocr_process(Bucket=emu.bucket, Key=stored["photo_en.jpg"], Type=kind, Isword=isword)
+    for detection in as_list(result["TextDetections"]):
+        assert_detection_shape(detection, words=isword and kind in ("general", "accurate"))
+    assert cer(truth("photo_en.jpg"), text_of(result)) <= 0.25
+
+
+@pytest.mark.parametrize("kind", TYPES)
+@pytest.mark.parametrize("isword", [False, True])
+def test_ci_ocr_process_pdf_page_every_type(
+    emu: RunningEmulator, stored: dict[str, str], kind: str, isword: bool
+) -> None:
+    client = emu.client()
+    if kind not in ("general", "fast"):
+        # The API page honours ispdf only for general and fast; other types cannot read a PDF.
+        with pytest.raises(CosServiceError) as info:
+            client.ci_ocr_process(Bucket=emu.bucket, Key=stored["report.pdf"], Type=kind, Ispdf=True, Isword=isword)
+        assert_cos_error(info.value, 400, "InvalidArgument")
+        assert "general or fast" in info.value.get_error_msg()
+        return
+    result = client.ci_ocr_process(
+        Bucket=emu.bucket, Key=stored["report.pdf"], Type=kind, Ispdf=True, PdfPagenumber=2, Isword=isword
+    )
+    assert int(result["PdfPageSize"]) >= 2
+    for detection in as_list(result["TextDetections"]):
+        assert_detection_shape(detection, words=isword and kind == "general")
+
+
 def test_ci_ocr_process_jpeg_photo(emu: RunningEmulator, stored: dict[str, str]) -> None:
     result = emu.client().ci_ocr_process(Bucket=emu.bucket, Key=stored["photo_en.jpg"], Type="accurate")
     assert cer(truth("photo_en.jpg"), text_of(result)) <= 0.15
