@@ -7,10 +7,8 @@ No network: the client's requests.Session gets an adapter that records each Prep
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -20,17 +18,12 @@ from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_auth import CosS3Auth
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
+from signing_vectors import DATA, SID, SK, VEC
 
 from emulator.auth.verify import SignedRequest, authenticate
 from emulator.config import KeyPair, Settings
 from emulator.errors import CosError
 
-DATA: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parents[1] / "vectors" / "signing.json").read_text(encoding="utf-8")
-)
-VEC = {v["name"]: v for v in DATA["vectors"]}
-SID: str = DATA["secret_id"]
-SK: str = DATA["secret_key"]
 NOW: int = DATA["frozen_time"]
 BUCKET = "examplebucket-1250000000"
 TOKEN = "TOKEN123"

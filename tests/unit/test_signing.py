@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from signing_vectors import DATA, SID, SK, VECTORS
 
 from emulator.auth import signing
 from emulator.errors import CosError
-
-VECTORS_FILE = Path(__file__).resolve().parents[1] / "vectors" / "signing.json"
-DATA: dict[str, Any] = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
-VECTORS: list[dict[str, Any]] = DATA["vectors"]
-SID: str = DATA["secret_id"]
-SK: str = DATA["secret_key"]
 
 
 def test_vector_file_has_every_case() -> None:

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from signing_vectors import HOST, SID, SK, VEC
 
 from emulator.auth import signing
 from emulator.auth.verify import AuthOutcome, SignedRequest, authenticate
 from emulator.config import KeyPair, Settings
 from emulator.errors import CosError
 
-DATA: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parents[1] / "vectors" / "signing.json").read_text(encoding="utf-8")
-)
-VEC = {v["name"]: v for v in DATA["vectors"]}
-SID: str = DATA["secret_id"]
-SK: str = DATA["secret_key"]
-HOST: str = DATA["host"]
 NOW = 1_700_000_000
 TEMP = KeyPair("AKIDTEMPORARY", "temporarysecret", token="TOKEN123", token_expires=NOW + 600)
 SETTINGS = Settings(keys=(KeyPair(SID, SK), TEMP))
