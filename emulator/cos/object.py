@@ -57,18 +57,22 @@ def _not_modified(info: ObjectInfo) -> Response:
     return empty_response(304, {"ETag": info.etag, "Last-Modified": object_headers(info)["Last-Modified"]})
 
 
+def _prepared(ctx: Ctx, info: ObjectInfo) -> tuple[int, dict[str, str], tuple[int, int] | None]:
+    """Status, headers and byte span HEAD and GET share: Range → 206 + Content-Range, exact Content-Length."""
+    headers = object_headers(info)
+    headers["Server"] = SERVER_COS
+    span = parse_range(ctx.req.header("range"), info.size) if info.size else None
+    if span is not None:
+        headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{info.size}"
+    headers["Content-Length"] = str(info.size if span is None else span[1] - span[0] + 1)
+    return (200 if span is None else 206), headers, span
+
+
 async def head_object(ctx: Ctx) -> Response:
     info = _head(ctx)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
-    headers = object_headers(info)
-    status = 200
-    span = parse_range(ctx.req.header("range"), info.size) if info.size else None
-    if span is not None:
-        status = 206
-        headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{info.size}"
-    headers["Content-Length"] = str(info.size if span is None else span[1] - span[0] + 1)
-    headers["Server"] = SERVER_COS
+    status, headers, _ = _prepared(ctx, info)
     return Response(b"", status_code=status, headers=headers)
 
 
@@ -76,20 +80,13 @@ async def get_object(ctx: Ctx) -> Response:
     info = _head(ctx)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
-    headers = object_headers(info)
+    status, headers, span = _prepared(ctx, info)
     for param, header in _RESPONSE_OVERRIDES.items():
         if (value := ctx.req.param(param)) is not None:
             headers[header] = value
-    headers["Server"] = SERVER_COS
-    span = parse_range(ctx.req.header("range"), info.size) if info.size else None
-    if span is None:
-        start, end, status = 0, info.size - 1, 200
-    else:
-        (start, end), status = span, 206
-        headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
-    headers["Content-Length"] = str(end - start + 1 if info.size else 0)
     if info.size == 0:
         return Response(b"", status_code=200, headers=headers)
+    start, end = span if span is not None else (0, info.size - 1)
     # Body bytes go out exactly as stored (Content-Encoding is metadata, never applied by us).
     return StreamingResponse(ctx.store.read_range(info, start, end), status_code=status, headers=headers)
 
