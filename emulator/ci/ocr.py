@@ -20,6 +20,7 @@ from emulator.errors import CosError
 from emulator.ocr.request import OcrRequest
 from emulator.ocr.source import decode_detect_url, fetch_detect_url
 from emulator.responses import SERVER_CI, xml_response
+from emulator.storage.models import ObjectInfo
 from emulator.xml.ocr import render_ocr
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
@@ -32,14 +33,15 @@ async def ocr(ctx: Ctx) -> Response:
     if url is None and ctx.req.target.kind != "object":
         raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
     key = None if url is not None else ctx.req.key
-    if key is not None:
-        ctx.store.head_object(ctx.req.bucket, key)  # NoSuchKey even when a canned result exists
+    # Looked up first: NoSuchKey even when a canned result exists.
+    info = ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
     canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
     if canned is None:
-        if url is not None:
-            data = await fetch_detect_url(url, ctx.settings, lambda u: _read_local(ctx, u))
+        if info is not None:
+            data = await _read(ctx, info)
         else:
-            data = await _read_object(ctx, ctx.req.bucket, ctx.req.key)
+            assert url is not None
+            data = await fetch_detect_url(url, ctx.settings, lambda u: _read_local(ctx, u))
         digest = hashlib.sha256(data).hexdigest()
         canned = ctx.state.canned.find(bucket=None, key=None, sha256=digest, detect_url=None)
     if canned is not None:
@@ -49,8 +51,7 @@ async def ocr(ctx: Ctx) -> Response:
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
 
 
-async def _read_object(ctx: Ctx, bucket: str, key: str) -> bytes:
-    info = ctx.store.head_object(bucket, key)
+async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
     if info.size > ctx.settings.ocr_max_image_bytes:
         raise CosError(
             "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."
@@ -90,8 +91,9 @@ async def _read_local(ctx: Ctx, url: str) -> bytes | None:
     if target.kind != "object" or target.bucket is None:
         raise CosError("ResourceDownloadFailed", f"detect-url {url!r} does not name an object on this emulator.")
     try:
-        return await _read_object(ctx, target.bucket, target.key)
+        info = ctx.store.head_object(target.bucket, target.key)
     except CosError as exc:
         if exc.code in {"NoSuchKey", "NoSuchBucket"}:
             raise CosError("ResourceDownloadFailed", f"detect-url {url!r}: {exc.message}") from exc
         raise
+    return await _read(ctx, info)
