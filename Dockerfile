@@ -11,7 +11,7 @@ RUN apt-get update \
       gcc python3-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md /src/
-COPY emulator /src/emulator
+COPY cos_ocr_emulator /src/cos_ocr_emulator
 # PIP_CERT: an extra CA bundle for builds behind a TLS-inspecting proxy (scripts/docker-smoke mounts
 # the host's); empty in a normal build.
 ARG PIP_CERT=""

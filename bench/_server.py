@@ -20,10 +20,10 @@ def free_port() -> int:
 
 
 def start_server(*args: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Start `python -m emulator.cli --port P *args`; returns once /_emulator/health answers."""
+    """Start `python -m cos_ocr_emulator.cli --port P *args`; returns once /_emulator/health answers."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "emulator.cli", "--port", str(port), *args]
+    cmd = [sys.executable, "-m", "cos_ocr_emulator.cli", "--port", str(port), *args]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):
         try:

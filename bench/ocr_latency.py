@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 import pytesseract  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from emulator.config import Settings  # noqa: E402
-from emulator.ocr.pipeline import OcrService  # noqa: E402
-from emulator.ocr.request import TYPES, OcrRequest  # noqa: E402
+from cos_ocr_emulator.config import Settings  # noqa: E402
+from cos_ocr_emulator.ocr.pipeline import OcrService  # noqa: E402
+from cos_ocr_emulator.ocr.request import TYPES, OcrRequest  # noqa: E402
 from fixtures.manifest import Fixture, cer, fixtures  # noqa: E402
 
 DEFAULT_FIXTURES = ["scan_en.png", "rot90_en.png", "photo_en.jpg", "zh.png", "handwriting.jpg", "tiny_text.png"]

@@ -2,7 +2,7 @@
 
     python bench/storage_io.py [--sizes 64 256] [--small 200]
 
-Starts the real CLI (`python -m emulator.cli`, disk storage, a temp data dir) as a subprocess and
+Starts the real CLI (`python -m cos_ocr_emulator.cli`, disk storage, a temp data dir) as a subprocess and
 drives it with the official Python SDK:
 - PUT and GET of large objects (bodies streamed from/to files) in MB/s, against the baseline of
   writing the same bytes to a file in the same file system with fsync, and reading them back;

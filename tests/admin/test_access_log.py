@@ -11,15 +11,15 @@ import logging
 import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
-from emulator.testing import running_emulator
+from cos_ocr_emulator.testing import running_emulator
 
 
 def _access(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "emulator.access"]
+    return [r.getMessage() for r in caplog.records if r.name == "cos_ocr_emulator.access"]
 
 
 def test_json_access_log_line(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="emulator.access"):
+    with caplog.at_level(logging.INFO, logger="cos_ocr_emulator.access"):
         with running_emulator(log_format="json") as emu:
             emu.client().put_object(Bucket=emu.bucket, Key="logged.txt", Body=b"x")
         entries = [json.loads(line) for line in _access(caplog)]
@@ -31,7 +31,7 @@ def test_json_access_log_line(caplog: pytest.LogCaptureFixture) -> None:
 
 
 def test_text_access_log_line(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="emulator.access"):
+    with caplog.at_level(logging.INFO, logger="cos_ocr_emulator.access"):
         with running_emulator() as emu, pytest.raises(CosServiceError):
             emu.client(SecretKey="wrong").head_object(Bucket=emu.bucket, Key="k")
         lines = _access(caplog)

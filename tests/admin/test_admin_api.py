@@ -11,7 +11,7 @@ import requests
 from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
-from emulator.testing import running_emulator
+from cos_ocr_emulator.testing import running_emulator
 
 SEED = Path(__file__).resolve().parents[2] / "fixtures" / "seed"
 

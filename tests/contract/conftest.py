@@ -1,7 +1,7 @@
 """Shared fixtures for the contract suite: a real emulator on a loopback port, the official SDKs aimed at
 it, and a small raw-HTTP client that signs with the reference signer.
 
-Everything here asserts with literals; nothing is imported from `emulator.errors`, so the suite checks the
+Everything here asserts with literals; nothing is imported from `cos_ocr_emulator.errors`, so the suite checks the
 error catalogue instead of echoing it.
 """
 
@@ -22,8 +22,8 @@ import pytest
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from emulator.auth.signing import build_authorization
-from emulator.testing import RunningEmulator, running_emulator
+from cos_ocr_emulator.auth.signing import build_authorization
+from cos_ocr_emulator.testing import RunningEmulator, running_emulator
 
 APPID = "1250000000"
 REGION = "ap-guangzhou"

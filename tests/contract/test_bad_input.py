@@ -14,7 +14,7 @@ import pytest
 from conftest import assert_error, ip_config, md5_hex, raw_request, unique
 from qcloud_cos import CosS3Client
 
-from emulator.testing import RunningEmulator, running_emulator
+from cos_ocr_emulator.testing import RunningEmulator, running_emulator
 
 DOT_KEYS = ["../../x", "abc/../", "../x", "a//b", "./x"]
 

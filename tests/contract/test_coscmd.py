@@ -17,7 +17,7 @@ import pytest
 from conftest import md5_hex, unique
 from qcloud_cos import CosS3Client
 
-from emulator.testing import RunningEmulator
+from cos_ocr_emulator.testing import RunningEmulator
 
 pytestmark = pytest.mark.sdk
 

@@ -17,8 +17,8 @@ import requests
 from conftest import md5_hex
 from qcloud_cos import CosConfig, CosS3Client
 
-from emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
-from emulator.testing.server import free_port
+from cos_ocr_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
+from cos_ocr_emulator.testing.server import free_port
 
 pytestmark = [pytest.mark.sdk, pytest.mark.slow]
 
@@ -30,7 +30,7 @@ def start_cli(port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("COS_EMULATOR_")}
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator.cli", "--port", str(port), "--data-dir", str(data_dir)],
+            [sys.executable, "-m", "cos_ocr_emulator.cli", "--port", str(port), "--data-dir", str(data_dir)],
             cwd=Path(__file__).resolve().parents[2], env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     deadline = time.monotonic() + 30

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import raw_request
 
-from emulator.testing import RunningEmulator
+from cos_ocr_emulator.testing import RunningEmulator
 
 SEED = 20261126
 COUNT = 400

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import crc64, md5_hex, unique
 
-from emulator.testing import RunningEmulator
+from cos_ocr_emulator.testing import RunningEmulator
 
 pytestmark = pytest.mark.sdk
 

@@ -22,7 +22,7 @@ from conftest import assert_cos_error, unique, vhost
 from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from emulator.testing import RunningEmulator, running_emulator
+from cos_ocr_emulator.testing import RunningEmulator, running_emulator
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 NODE_DIR = Path(__file__).parent / "node"
@@ -292,7 +292,7 @@ def test_image_over_the_byte_limit() -> None:
 
 
 def test_key_restricted_to_cos_actions_needs_ci_create_ocr_job() -> None:
-    from emulator.config import KeyPair
+    from cos_ocr_emulator.config import KeyPair
 
     keys = (
         KeyPair("AKIDLOCALEMULATOR", "localemulatorsecretkey"),

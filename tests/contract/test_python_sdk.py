@@ -18,7 +18,7 @@ from conftest import REGION, assert_cos_error, crc64, ip_config, md5_hex, raw_re
 from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from emulator.testing import RunningEmulator
+from cos_ocr_emulator.testing import RunningEmulator
 
 pytestmark = pytest.mark.sdk
 

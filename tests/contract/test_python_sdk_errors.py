@@ -24,8 +24,8 @@ from conftest import (
 from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from emulator.config import KeyPair
-from emulator.testing import RunningEmulator, running_emulator
+from cos_ocr_emulator.config import KeyPair
+from cos_ocr_emulator.testing import RunningEmulator, running_emulator
 
 pytestmark = pytest.mark.sdk
 

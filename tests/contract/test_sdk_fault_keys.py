@@ -11,7 +11,7 @@ import pytest
 from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosClientError, CosServiceError
 
-from emulator.testing import RunningEmulator, running_emulator
+from cos_ocr_emulator.testing import RunningEmulator, running_emulator
 
 pytestmark = pytest.mark.sdk
 

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 from conftest import crc64, md5_hex, raw_request, sign, unique, vhost
 
-from emulator.testing import RunningEmulator
+from cos_ocr_emulator.testing import RunningEmulator
 
 EXACT_NAMES = ["Content-Type", "Content-Length", "ETag", "Last-Modified", "x-cos-hash-crc64ecma", "x-cos-request-id"]
 

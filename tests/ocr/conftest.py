@@ -11,8 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # `fixtures.manifest` lives at the repository root, not in the package
     sys.path.insert(0, str(ROOT))
 
-from emulator.config import Settings  # noqa: E402
-from emulator.ocr.pipeline import OcrService  # noqa: E402
+from cos_ocr_emulator.config import Settings  # noqa: E402
+from cos_ocr_emulator.ocr.pipeline import OcrService  # noqa: E402
 from fixtures.manifest import Fixture, fixtures  # noqa: E402
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.ocr.pipeline import OcrService
-from emulator.ocr.request import OcrRequest
+from cos_ocr_emulator.ocr.pipeline import OcrService
+from cos_ocr_emulator.ocr.request import OcrRequest
 from fixtures.manifest import Fixture, cer
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from emulator.config import Settings
-from emulator.errors import CosError
-from emulator.ocr import image as imaging
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr import image as imaging
 from fixtures.manifest import Fixture
 
 SETTINGS = Settings()

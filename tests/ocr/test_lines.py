@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from emulator.ocr.engine.base import RawLine, RawWord
-from emulator.ocr.lines import merge_fragments
-from emulator.ocr.result import Box
+from cos_ocr_emulator.ocr.engine.base import RawLine, RawWord
+from cos_ocr_emulator.ocr.lines import merge_fragments
+from cos_ocr_emulator.ocr.result import Box
 
 
 def line(text: str, x: int, y: int, w: int, h: int = 20) -> RawLine:

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from emulator.ocr import orient
-from emulator.ocr.orient import Affine, box_to_box, box_to_quad, correction, normalize_angle, scaling
-from emulator.ocr.result import Box, Point
+from cos_ocr_emulator.ocr import orient
+from cos_ocr_emulator.ocr.orient import Affine, box_to_box, box_to_quad, correction, normalize_angle, scaling
+from cos_ocr_emulator.ocr.result import Box, Point
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 

@@ -10,15 +10,15 @@ import anyio
 import pytest
 from PIL import Image
 
-from emulator.config import Settings
-from emulator.errors import CosError
-from emulator.ocr import languages
-from emulator.ocr.engine.base import RawLine, RecognitionPlan
-from emulator.ocr.engine.canned import CannedEngine, canned_lines
-from emulator.ocr.orient import Orientation
-from emulator.ocr.pipeline import OcrService
-from emulator.ocr.request import TYPES, OcrRequest
-from emulator.ocr.result import OcrResult, Point
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr import languages
+from cos_ocr_emulator.ocr.engine.base import RawLine, RecognitionPlan
+from cos_ocr_emulator.ocr.engine.canned import CannedEngine, canned_lines
+from cos_ocr_emulator.ocr.orient import Orientation
+from cos_ocr_emulator.ocr.pipeline import OcrService
+from cos_ocr_emulator.ocr.request import TYPES, OcrRequest
+from cos_ocr_emulator.ocr.result import OcrResult, Point
 from fixtures.manifest import Fixture, cer, fixtures
 
 TEXT_FIXTURES = sorted(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.errors import CosError
-from emulator.ocr.request import LANGUAGE_TYPES, TYPES, OcrRequest
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr.request import LANGUAGE_TYPES, TYPES, OcrRequest
 
 
 def test_defaults() -> None:

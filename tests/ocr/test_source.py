@@ -7,9 +7,9 @@ import anyio
 import httpx
 import pytest
 
-from emulator.config import Settings
-from emulator.errors import CosError
-from emulator.ocr.source import decode_detect_url, fetch_detect_url
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr.source import decode_detect_url, fetch_detect_url
 
 
 @pytest.mark.parametrize(

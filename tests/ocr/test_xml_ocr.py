@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from qcloud_cos.cos_comm import xml_to_dict
 
-from emulator.ocr.result import Box, OcrResult, Point, TextLine, Word
-from emulator.xml.ocr import format_angle, render_ocr
+from cos_ocr_emulator.ocr.result import Box, OcrResult, Point, TextLine, Word
+from cos_ocr_emulator.xml.ocr import format_angle, render_ocr
 
 GOLDEN = Path(__file__).resolve().parents[1] / "vectors" / "ocr" / "response.xml"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import anyio
 import pytest
 
-from emulator.storage.models import NewObject, ObjectInfo, StagedBody
-from emulator.storage.store import SqliteStore
+from cos_ocr_emulator.storage.models import NewObject, ObjectInfo, StagedBody
+from cos_ocr_emulator.storage.store import SqliteStore
 
 BUCKET = "examplebucket-1250000000"
 START = 1_700_000_000.0

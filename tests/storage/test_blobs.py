@@ -10,10 +10,10 @@ from pathlib import Path
 import anyio
 import pytest
 
-from emulator.errors import CosError
-from emulator.storage.blobs import READ_CHUNK, BlobDir
-from emulator.storage.crc64 import crc64
-from emulator.storage.models import StagedBody
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.storage.blobs import READ_CHUNK, BlobDir
+from cos_ocr_emulator.storage.crc64 import crc64
+from cos_ocr_emulator.storage.models import StagedBody
 
 
 @pytest.fixture(params=[True, False], ids=["durable", "no-fsync"])

@@ -8,7 +8,7 @@ import sys
 import crcmod
 import pytest
 
-from emulator.storage.crc64 import crc64
+from cos_ocr_emulator.storage.crc64 import crc64
 
 
 @pytest.mark.parametrize(
@@ -50,6 +50,6 @@ def test_uses_c_extension() -> None:
 
 def test_the_c_extension_is_in_use() -> None:
     # scripts/setup installs gcc + python3-dev so crcmod compiles it; without it a 5 GiB upload crawls.
-    from emulator.storage.crc64 import USING_C_EXTENSION
+    from cos_ocr_emulator.storage.crc64 import USING_C_EXTENSION
 
     assert USING_C_EXTENSION

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.storage.models import NewObject
-from emulator.storage.store import SqliteStore
+from cos_ocr_emulator.storage.models import NewObject
+from cos_ocr_emulator.storage.store import SqliteStore
 
 from .conftest import stage_bytes
 
@@ -33,8 +33,8 @@ WRITER = textwrap.dedent(
     import random, sys
     from pathlib import Path
     import anyio
-    from emulator.storage.models import NewObject
-    from emulator.storage.store import SqliteStore
+    from cos_ocr_emulator.storage.models import NewObject
+    from cos_ocr_emulator.storage.store import SqliteStore
 
     def body(i: int) -> bytes:
         return random.Random(i).randbytes(1 + (i * 7919) % 200_000)
@@ -127,7 +127,7 @@ def test_gc_removes_orphans_and_stale_temp_files_but_keeps_referenced(tmp_path: 
 
 
 def test_failed_commit_leaves_no_blob_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from emulator.storage import meta
+    from cos_ocr_emulator.storage import meta
 
     with SqliteStore(tmp_path / "data") as store:
         store.create_bucket(BUCKET, "ap-guangzhou")

@@ -15,9 +15,9 @@ import anyio.to_thread
 import crcmod
 import pytest
 
-from emulator.errors import CosError
-from emulator.storage.models import NewObject
-from emulator.storage.store import MIN_PART_SIZE, SqliteStore
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.storage.models import NewObject
+from cos_ocr_emulator.storage.store import MIN_PART_SIZE, SqliteStore
 
 from .conftest import FakeClock, Putter, Stager
 

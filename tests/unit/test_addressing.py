@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.addressing import resolve, split_host
-from emulator.errors import CosError
+from cos_ocr_emulator.addressing import resolve, split_host
+from cos_ocr_emulator.errors import CosError
 
 DEFAULT = "examplebucket-1250000000"
 EXISTING = {"examplebucket-1250000000", "other-1250000000", "legacy-1250000001"}

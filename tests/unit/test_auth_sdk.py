@@ -20,9 +20,9 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from signing_vectors import DATA, SID, SK, VEC
 
-from emulator.auth.verify import SignedRequest, authenticate
-from emulator.config import KeyPair, Settings
-from emulator.errors import CosError
+from cos_ocr_emulator.auth.verify import SignedRequest, authenticate
+from cos_ocr_emulator.config import KeyPair, Settings
+from cos_ocr_emulator.errors import CosError
 
 NOW: int = DATA["frozen_time"]
 BUCKET = "examplebucket-1250000000"

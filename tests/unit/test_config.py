@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import main
-from emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, KeyPair, load_settings
+from cos_ocr_emulator.cli import main
+from cos_ocr_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, KeyPair, load_settings
 
 
 def test_defaults_need_no_configuration() -> None:
@@ -83,6 +83,6 @@ def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_healthcheck_fails_when_nothing_listens() -> None:
-    from emulator.testing.server import free_port
+    from cos_ocr_emulator.testing.server import free_port
 
     assert main(["healthcheck", "--url", f"http://127.0.0.1:{free_port()}/_emulator/health"]) == 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.dispatch import action_for, operation_for, supported_markdown
-from emulator.errors import CosError
+from cos_ocr_emulator.dispatch import action_for, operation_for, supported_markdown
+from cos_ocr_emulator.errors import CosError
 
 VECTORS = [
     ("GET", "service", set(), set(), None, "ListBuckets"),
@@ -72,4 +72,4 @@ def test_supported_md_is_generated_from_the_table():
     text = supported_markdown()
     assert "| UploadPartCopy | PUT | object |" in text
     with open("SUPPORTED.md", encoding="utf-8") as fh:
-        assert fh.read() == text, "run: python -m emulator.dispatch > SUPPORTED.md"
+        assert fh.read() == text, "run: python -m cos_ocr_emulator.dispatch > SUPPORTED.md"

@@ -1,9 +1,9 @@
-"""The only Python API is emulator.testing: its export list is pinned so it cannot grow by accident."""
+"""The only Python API is cos_ocr_emulator.testing: its export list is pinned so it cannot grow by accident."""
 
 import types
 
-import emulator
-import emulator.testing
+import cos_ocr_emulator
+import cos_ocr_emulator.testing
 
 
 def _public(module: types.ModuleType) -> set[str]:
@@ -16,10 +16,10 @@ def _public(module: types.ModuleType) -> set[str]:
 
 
 def test_testing_exports() -> None:
-    assert emulator.testing.__all__ == ["RunningEmulator", "running_emulator"]
-    assert _public(emulator.testing) == set(emulator.testing.__all__)
+    assert cos_ocr_emulator.testing.__all__ == ["RunningEmulator", "running_emulator"]
+    assert _public(cos_ocr_emulator.testing) == set(cos_ocr_emulator.testing.__all__)
 
 
 def test_package_root_holds_only_the_version() -> None:
-    assert _public(emulator) == set()
-    assert emulator.__version__ == "0.1.0"
+    assert _public(cos_ocr_emulator) == set()
+    assert cos_ocr_emulator.__version__ == "0.1.0"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.auth.keys import authorize
-from emulator.auth.verify import Principal
-from emulator.config import KeyPair
-from emulator.errors import CosError
+from cos_ocr_emulator.auth.keys import authorize
+from cos_ocr_emulator.auth.verify import Principal
+from cos_ocr_emulator.config import KeyPair
+from cos_ocr_emulator.errors import CosError
 
 
 def principal(*actions: str) -> Principal:

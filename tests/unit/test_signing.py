@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from signing_vectors import DATA, SID, SK, VECTORS
 
-from emulator.auth import signing
-from emulator.errors import CosError
+from cos_ocr_emulator.auth import signing
+from cos_ocr_emulator.errors import CosError
 
 
 def test_vector_file_has_every_case() -> None:

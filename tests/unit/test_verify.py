@@ -11,10 +11,10 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from signing_vectors import HOST, SID, SK, VEC
 
-from emulator.auth import signing
-from emulator.auth.verify import AuthOutcome, SignedRequest, authenticate
-from emulator.config import KeyPair, Settings
-from emulator.errors import CosError
+from cos_ocr_emulator.auth import signing
+from cos_ocr_emulator.auth.verify import AuthOutcome, SignedRequest, authenticate
+from cos_ocr_emulator.config import KeyPair, Settings
+from cos_ocr_emulator.errors import CosError
 
 NOW = 1_700_000_000
 TEMP = KeyPair("AKIDTEMPORARY", "temporarysecret", token="TOKEN123", token_expires=NOW + 600)
@@ -326,7 +326,7 @@ def test_a_signed_request_on_a_public_bucket_is_still_checked() -> None:
 
 def test_warn_mode_accepts_a_mismatch_and_logs_both_strings(caplog: pytest.LogCaptureFixture) -> None:
     settings = dataclasses.replace(SETTINGS, auth_mode="warn")
-    with caplog.at_level(logging.WARNING, logger="emulator.auth"):
+    with caplog.at_level(logging.WARNING, logger="cos_ocr_emulator.auth"):
         out = ok(sign(req(), secret="bad"), settings)
     assert (out.verdict, out.principal.secret_id) == ("mismatch-warned", SID)
     assert out.string_to_sign == VEC["V1"]["expect"]["string_to_sign"]
@@ -338,7 +338,7 @@ def test_warn_mode_accepts_a_mismatch_and_logs_both_strings(caplog: pytest.LogCa
 
 
 def test_debug_log_has_the_canonical_strings(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.DEBUG, logger="emulator.auth"):
+    with caplog.at_level(logging.DEBUG, logger="cos_ocr_emulator.auth"):
         ok(sign(req()))
     assert repr(VEC["V1"]["expect"]["http_string"]) in caplog.text
     assert repr(VEC["V1"]["expect"]["string_to_sign"]) in caplog.text

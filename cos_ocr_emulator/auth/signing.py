@@ -1,0 +1,192 @@
+"""The COS v5 signature (q-sign-algorithm=sha1) as pure functions: the reference signer.
+
+Wire notes §4.1 give the algorithm; §5 has the vectors that tests/vectors/signing.json pins. The verifier
+(`verify.py`) and the tests build their strings here, so a byte changed here shows up in both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote
+
+from cos_ocr_emulator.errors import CosError
+
+# A selected name -> value map, or (name, value) pairs when a name repeats (Go signs every value, §4.1).
+Pairs = Mapping[str, str] | Iterable[tuple[str, str]]
+
+AUTH_FIELDS = (
+    "q-sign-algorithm",
+    "q-ak",
+    "q-sign-time",
+    "q-key-time",
+    "q-header-list",
+    "q-url-param-list",
+    "q-signature",
+)
+_REQUIRED = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-signature")
+# Bounded digit counts: Python's int() refuses >4300 digits, and no real clock needs more than 15.
+_TIME_RE = re.compile(r"(\d{1,15});(\d{1,15})", re.ASCII)
+
+
+def utf8(s: str) -> bytes:
+    """UTF-8 bytes of `s`; undecodable bytes smuggled in by surrogateescape come back as themselves."""
+    try:
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # lone surrogates that were not escapes: garbage, but never crash on it
+        return s.encode("utf-8", "replace")
+
+
+def cos_quote(s: str) -> str:
+    """Percent-encode every UTF-8 byte outside A-Za-z0-9-_.~ with upper-case hex (§4.1 `enc()`)."""
+    return quote(utf8(s), safe="-_.~")
+
+
+def sign_key(secret_key: str, key_time: str) -> str:
+    return hmac.new(utf8(secret_key), utf8(key_time), hashlib.sha1).hexdigest()
+
+
+def canonical_line(pairs: Pairs, *, names_encoded: bool = False) -> str:
+    """`enc(name).lower()=enc(value)` joined by `&`, sorted by encoded name, then raw value (Go sorts a
+    repeated name's values before encoding them, §4.1). With `names_encoded`, names are already in
+    their signed form (as listed in q-url-param-list / q-header-list) and are used verbatim."""
+    items = pairs.items() if isinstance(pairs, Mapping) else pairs
+    encoded = [(name if names_encoded else cos_quote(name).lower(), value) for name, value in items]
+    encoded.sort()
+    return "&".join(f"{name}={cos_quote(value)}" for name, value in encoded)
+
+
+def signed_names(pairs: Pairs) -> str:
+    """The q-header-list / q-url-param-list value: encoded lower-case names, sorted, `;`-joined."""
+    items = pairs.items() if isinstance(pairs, Mapping) else pairs
+    return ";".join(sorted({cos_quote(name).lower() for name, _ in items}))
+
+
+def format_http_string(method: str, path: str, params_line: str, headers_line: str) -> str:
+    # The path is the decoded path, raw UTF-8, neither encoded nor lower-cased (§4.1 step 3).
+    return f"{method.lower()}\n{path}\n{params_line}\n{headers_line}\n"
+
+
+def http_string(method: str, path: str, params: Pairs, headers: Pairs) -> str:
+    return format_http_string(method, path, canonical_line(params), canonical_line(headers))
+
+
+def string_to_sign(key_time: str, http_string: str) -> str:
+    # §4.1 step 4. Python/Node put q-sign-time here, Go q-key-time; every SDK sets them equal.
+    return f"sha1\n{key_time}\n{hashlib.sha1(utf8(http_string)).hexdigest()}\n"
+
+
+def signature(secret_key: str, key_time: str, http_string: str, *, sign_time: str | None = None) -> str:
+    """HMAC-SHA1 keyed by the 40 hex chars of SignKey (from key_time) over StringToSign (with sign_time,
+    defaulting to key_time)."""
+    sts = string_to_sign(key_time if sign_time is None else sign_time, http_string)
+    return hmac.new(sign_key(secret_key, key_time).encode("ascii"), utf8(sts), hashlib.sha1).hexdigest()
+
+
+def authorization_fields(
+    secret_id: str,
+    secret_key: str,
+    method: str,
+    path: str,
+    params: Pairs,
+    headers: Pairs,
+    start: int,
+    end: int,
+    *,
+    key_time: str | None = None,
+) -> list[tuple[str, str]]:
+    """The seven q-* fields in the SDKs' order (§4.1 step 6)."""
+    params_list = list(params.items() if isinstance(params, Mapping) else params)
+    headers_list = list(headers.items() if isinstance(headers, Mapping) else headers)
+    sign_time = f"{start};{end}"
+    key_time = sign_time if key_time is None else key_time
+    hs = http_string(method, path, params_list, headers_list)
+    return [
+        ("q-sign-algorithm", "sha1"),
+        ("q-ak", secret_id),
+        ("q-sign-time", sign_time),
+        ("q-key-time", key_time),
+        ("q-header-list", signed_names(headers_list)),
+        ("q-url-param-list", signed_names(params_list)),
+        ("q-signature", signature(secret_key, key_time, hs, sign_time=sign_time)),
+    ]
+
+
+def build_authorization(
+    secret_id: str,
+    secret_key: str,
+    method: str,
+    path: str,
+    params: Pairs,
+    headers: Pairs,
+    start: int,
+    end: int,
+    *,
+    key_time: str | None = None,
+) -> str:
+    """The Authorization header value exactly as the SDKs send it."""
+    fields = authorization_fields(secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time)
+    return "&".join(f"{name}={value}" for name, value in fields)
+
+
+def presign_query(
+    secret_id: str,
+    secret_key: str,
+    method: str,
+    path: str,
+    params: Pairs,
+    headers: Pairs,
+    start: int,
+    end: int,
+    *,
+    key_time: str | None = None,
+) -> list[tuple[str, str]]:
+    """The q-* query pairs of a presigned URL (§4.6), unencoded; the caller urlencodes them and appends
+    the signed params itself (Python puts them after the q-* fields, Go before)."""
+    return authorization_fields(secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time)
+
+
+def parse_time(name: str, value: str) -> tuple[int, int]:
+    """`<start>;<end>` in Unix seconds, start <= end, else AccessDenied naming the field."""
+    match = _TIME_RE.fullmatch(value)
+    if match is None:
+        raise CosError("AccessDenied", f"{name} is malformed: {value!r} (expected <start>;<end>)")
+    start, end = int(match.group(1)), int(match.group(2))
+    if start > end:
+        raise CosError("AccessDenied", f"{name} is malformed: {value!r} (start is after end)")
+    return start, end
+
+
+def check_fields(fields: Mapping[str, str]) -> dict[str, str]:
+    """Validate gathered q-* fields (from the header, the query, or Go's `sign=`) and fill the optional
+    lists with ''. Raises AccessDenied with a message naming the first problem."""
+    for name in _REQUIRED:
+        if not fields.get(name):
+            raise CosError("AccessDenied", f"Authorization is missing {name}")
+    # COS documents only sha1 for this scheme; SDKs send it lower-case.
+    if fields["q-sign-algorithm"].lower() != "sha1":
+        raise CosError("AccessDenied", "q-sign-algorithm must be sha1")
+    parse_time("q-sign-time", fields["q-sign-time"])
+    parse_time("q-key-time", fields["q-key-time"])
+    out = {name: fields.get(name, "") for name in AUTH_FIELDS}
+    return out
+
+
+def parse_authorization(value: str) -> dict[str, str]:
+    """Split `q-sign-algorithm=sha1&q-ak=…&…&q-signature=…` into its q-* fields (unknown fields are
+    dropped). Raises AccessDenied (403) on a malformed value."""
+    fields: dict[str, str] = {}
+    for part in value.strip().split("&"):
+        if not part.strip():
+            continue
+        name, sep, field_value = part.partition("=")
+        name = name.strip().lower()
+        if not sep:
+            raise CosError("AccessDenied", f"Authorization field {name[:64]!r} has no '='")
+        if name in fields:
+            raise CosError("AccessDenied", f"Authorization has {name} twice")
+        if name in AUTH_FIELDS:
+            fields[name] = field_value.strip()
+    return check_fields(fields)

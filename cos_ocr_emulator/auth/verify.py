@@ -1,0 +1,204 @@
+"""Check a request's COS signature (header or presigned form) against the configured keys.
+
+`authenticate` is pure: the caller hands in what arrived on the wire (`SignedRequest`), the settings
+and the clock, and gets an `AuthOutcome` or a `CosError`. The HttpString is rebuilt only from the names
+the client listed in q-url-param-list / q-header-list (wire notes §4.2), so unsigned extras are ignored.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cos_ocr_emulator.auth import signing
+from cos_ocr_emulator.config import KeyPair, Settings
+from cos_ocr_emulator.errors import CosError
+
+log = logging.getLogger("cos_ocr_emulator.auth")
+
+TOKEN_NAME = "x-cos-security-token"
+_ANONYMOUS_DENIED = "Anonymous access is denied; sign the request (q-sign-algorithm=sha1)"
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str  # "GET"
+    # Candidate decoded paths, e.g. ("/doc/a.jpg",) or ("/a.jpg", "/bucket-125/a.jpg") for path-style.
+    paths: tuple[str, ...]
+    # Decoded query pairs in order, '+' already a space, names in the case sent.
+    query: tuple[tuple[str, str], ...]
+    headers: Mapping[str, str]  # lower-case names -> values as received
+    host: str  # Host header value as received (may carry :port)
+
+
+@dataclass(frozen=True)
+class Principal:
+    secret_id: str | None  # None for anonymous
+    key: KeyPair | None
+
+
+@dataclass(frozen=True)
+class AuthOutcome:
+    principal: Principal
+    verdict: str  # "signed", "presigned", "anonymous", "mismatch-warned", "auth-off"
+    string_to_sign: str | None = None
+    http_string: str | None = None
+
+
+ANONYMOUS = Principal(None, None)
+
+
+def authenticate(
+    req: SignedRequest, settings: Settings, now: float, *, public_read: bool = False, read_only: bool = False
+) -> AuthOutcome:
+    if settings.auth_mode == "off":
+        return AuthOutcome(ANONYMOUS, "auth-off")
+    fields, verdict, query = _gather(req)
+    if fields is None:
+        # Python's Anonymous=True sends an empty Authorization header (§11); treated as no signature.
+        if public_read and read_only:
+            return AuthOutcome(ANONYMOUS, "anonymous")
+        raise CosError("AccessDenied", _ANONYMOUS_DENIED)
+
+    key = settings.key_for(fields["q-ak"])
+    if key is None:
+        raise CosError("InvalidAccessKeyId")
+    # Window and token before the signature: a skewed client must see the time error even if a host or
+    # path variant is also off, so Node can correct its clock (§9.2).
+    _check_time(fields, settings, now)
+    _check_token(req, key, query, now)
+    principal = Principal(key.secret_id, key)
+
+    tried = list(_candidates(req, fields, query))
+    first_sts, first_hs = tried[0][1], tried[0][2]
+    log.debug("canonical string %r; string to sign %r", first_hs, first_sts)
+    wanted = signing.utf8(fields["q-signature"].lower())
+    for sts_time, sts, hs in tried:
+        got = signing.signature(key.secret_key, fields["q-key-time"], hs, sign_time=sts_time)
+        if hmac.compare_digest(got.encode("ascii"), wanted):
+            if (sts, hs) != (first_sts, first_hs):
+                log.debug("signature matched a variant: canonical string %r; string to sign %r", hs, sts)
+            return AuthOutcome(principal, verdict, sts, hs)
+
+    if settings.auth_mode == "warn":
+        log.warning(
+            "signature mismatch for %s accepted (auth_mode=warn): canonical string %r; string to sign %r",
+            key.secret_id,
+            first_hs,
+            first_sts,
+        )
+        return AuthOutcome(principal, "mismatch-warned", first_sts, first_hs)
+    # Literal newlines; the XML renderer escapes them. Like S3, the server's strings go in the body so
+    # the client can diff its own.
+    # As S3 does, the message itself carries what the server computed (repr keeps it on one line), so
+    # a client that only logs Message still sees why; the elements carry the raw strings.
+    raise CosError(
+        "SignatureDoesNotMatch",
+        f"The Signature you specified is invalid. StringToSign={first_sts!r} FormatString={first_hs!r}",
+        extra={"StringToSign": first_sts, "FormatString": first_hs},
+    )
+
+
+def _gather(req: SignedRequest) -> tuple[dict[str, str] | None, str, list[tuple[str, str]]]:
+    """Pick the q-* fields from the header or the query. Returns (fields or None if anonymous, verdict,
+    the query pairs that may be signed: the presigned form's own fields removed)."""
+    query = list(req.query)
+    header = req.headers.get("authorization", "").strip()
+    if header:
+        return signing.parse_authorization(header), "signed", query
+    lowered = [(name.lower(), value) for name, value in query]
+    if any(name == "q-signature" for name, _ in lowered):
+        # Presigned (§4.6): Python sends `;` as %3B, Node raw; both are decoded by now.
+        found: dict[str, str] = {}
+        for name, value in lowered:
+            if name in signing.AUTH_FIELDS:
+                found.setdefault(name, value)
+        rest = [(n, v) for n, v in query if n.lower() not in signing.AUTH_FIELDS]
+        return signing.check_fields(found), "presigned", rest
+    merged = next((value for name, value in lowered if name == "sign"), None)
+    if merged:
+        # Go's PresignedURLOptions.SignMerged: sign=<the whole Authorization, URL-encoded> (§4.6).
+        rest = [(n, v) for n, v in query if n.lower() != "sign"]
+        return signing.parse_authorization(merged), "presigned", rest
+    return None, "anonymous", query
+
+
+def _check_time(fields: Mapping[str, str], settings: Settings, now: float) -> None:
+    sign_start, sign_end = signing.parse_time("q-sign-time", fields["q-sign-time"])
+    _key_start, key_end = signing.parse_time("q-key-time", fields["q-key-time"])
+    # Exactly this message: Node corrects its clock on it (§4.3, §9.2).
+    if now > min(sign_end, key_end):
+        raise CosError("AccessDenied", "Request has expired")
+    if sign_start > now + settings.clock_skew:
+        raise CosError(
+            "RequestTimeTooSkewed",
+            f"q-sign-time starts at {sign_start}, {int(sign_start - now)}s after the server's time",
+        )
+
+
+def _check_token(req: SignedRequest, key: KeyPair, query: list[tuple[str, str]], now: float) -> None:
+    """Python and Go sign the token, Node adds it unsigned after signing, in the header or, for presigned
+    URLs, the query (§4.5); so it is read from either place whether signed or not."""
+    if key.token is None:
+        return  # a permanent key ignores a token sent along, like COS ignores it for root keys
+    sent = req.headers.get(TOKEN_NAME)
+    if sent is None:
+        sent = next((v for n, v in query if n.lower() == TOKEN_NAME), None)
+    if not sent:
+        raise CosError("AccessDenied", "The security token is missing")
+    if not hmac.compare_digest(signing.utf8(sent), signing.utf8(key.token)):
+        raise CosError("InvalidAccessKeyId", "The security token is invalid")
+    if key.token_expires is not None and now > key.token_expires:
+        raise CosError("ExpiredToken")
+
+
+def _host_variants(host: str) -> list[str]:
+    """The Host as received first, then without its port (Python Domain mode signs
+    urlparse(url).hostname: no port, lower-cased, IPv6 without brackets; §4.4)."""
+    variants = [host]
+    if host.startswith("["):
+        bare, _, _rest = host[1:].partition("]")
+        variants += [f"[{bare}]", bare]
+    elif host.count(":") == 1:
+        variants.append(host.rsplit(":", 1)[0])
+    variants += [v.lower() for v in variants]
+    return list(dict.fromkeys(variants))
+
+
+def _candidates(
+    req: SignedRequest, fields: Mapping[str, str], query: list[tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    """(time put into StringToSign, StringToSign, HttpString) for every path x host x time variant,
+    the canonical one (first path, Host as received, q-sign-time) first."""
+    param_names = _listed(fields["q-url-param-list"])
+    header_names = _listed(fields["q-header-list"])
+    params: list[tuple[str, str]] = []
+    for name in param_names:
+        # canonical_line sorts a repeated name's values, as Go signs them (§4.1).
+        values = [v for n, v in query if signing.cos_quote(n).lower() == name]
+        params += [(name, v) for v in values] or [(name, "")]
+    params_line = signing.canonical_line(params, names_encoded=True)
+
+    by_encoded = {signing.cos_quote(n).lower(): v for n, v in req.headers.items()}
+    hosts = _host_variants(req.host) if "host" in header_names else [req.host]
+    header_lines: list[str] = []
+    for host in hosts:
+        headers = [(name, host if name == "host" else by_encoded.get(name, "")) for name in header_names]
+        header_lines.append(signing.canonical_line(headers, names_encoded=True))
+
+    # SignKey always uses q-key-time; StringToSign uses q-sign-time (Python, Node) or q-key-time (Go).
+    times = list(dict.fromkeys([fields["q-sign-time"], fields["q-key-time"]]))
+    out: list[tuple[str, str, str]] = []
+    for sts_time in times:
+        for path in req.paths or ("/",):
+            for line in dict.fromkeys(header_lines):
+                hs = signing.format_http_string(req.method, path, params_line, line)
+                out.append((sts_time, signing.string_to_sign(sts_time, hs), hs))
+    return out
+
+
+def _listed(value: str) -> list[str]:
+    # Go repeats a name once per value (`a;a`); one entry per name is enough since all values are signed.
+    return list(dict.fromkeys(part.strip().lower() for part in value.split(";") if part.strip()))

@@ -1,0 +1,99 @@
+"""`GET /<key>?ci-process=OCR` and `GET /?ci-process=OCR&detect-url=…` (CI "Synchronizing OCR Requests").
+
+The handler only finds the bytes (a stored object, or the detect-url image) and hands them to the OCR
+service; parsing parameters, decoding, recognition and the XML belong to `cos_ocr_emulator.ocr` and
+`cos_ocr_emulator.xml.ocr`. The response is spelled exactly as the Python SDK's `ci_process` needs to parse
+it: `Content-Type: application/xml` with no charset, and a `Content-Length` (wire notes §6.3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+from starlette.responses import Response
+
+from cos_ocr_emulator.addressing import bucket_from_host, resolve, split_host
+from cos_ocr_emulator.admin.canned import result_from_json
+from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr.request import OcrRequest
+from cos_ocr_emulator.ocr.source import decode_detect_url, fetch_detect_url
+from cos_ocr_emulator.responses import SERVER_CI, xml_response
+from cos_ocr_emulator.storage.models import ObjectInfo
+from cos_ocr_emulator.xml.ocr import render_ocr
+
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
+
+
+async def ocr(ctx: Ctx) -> Response:
+    request = OcrRequest.parse(ctx.req.params)
+    raw_url = ctx.req.param("detect-url")
+    url = decode_detect_url(raw_url) if raw_url else None
+    if url is None and ctx.req.target.kind != "object":
+        raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
+    key = None if url is not None else ctx.req.key
+    # Looked up first: NoSuchKey even when a canned result exists.
+    info = ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
+    canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
+    if canned is None:
+        if info is not None:
+            data = await _read(ctx, info)
+        else:
+            assert url is not None
+            data = await fetch_detect_url(url, ctx.settings, lambda u: _read_local(ctx, u))
+        digest = hashlib.sha256(data).hexdigest()
+        canned = ctx.state.canned.find(bucket=None, key=None, sha256=digest, detect_url=None)
+    if canned is not None:
+        result = result_from_json(canned)
+    else:
+        result = await ctx.state.ocr.recognize(data, request)
+    return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
+
+
+async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
+    if info.size > ctx.settings.ocr_max_image_bytes:
+        raise CosError(
+            "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."
+        )
+    return await ctx.run(ctx.store.read_all, info)
+
+
+def _port(netloc: str, default: int) -> int:
+    tail = netloc.rsplit("]", 1)[-1]
+    _, sep, port = tail.rpartition(":")
+    return int(port) if sep and port.isdigit() else default
+
+
+def _is_self(netloc: str, ctx: Ctx) -> bool:
+    """Bucket domains are always ours; a bare local host is ours only on the port we serve."""
+    name = split_host(netloc)
+    if bucket_from_host(name) is not None:
+        return True
+    if name not in _LOCAL_HOSTS and name != split_host(ctx.req.host):
+        return False
+    ours = {ctx.settings.port, _port(ctx.req.host, 80)}
+    return _port(netloc, 80) in ours
+
+
+async def _read_local(ctx: Ctx, url: str) -> bytes | None:
+    """A detect-url that points at this emulator is read from storage, never over the network."""
+    parts = urlsplit(url)
+    if not _is_self(parts.netloc, ctx):
+        return None
+    target = resolve(
+        parts.netloc,
+        (parts.path or "/").encode("utf-8"),
+        default_bucket=ctx.settings.default_bucket,
+        appid=ctx.settings.appid,
+        bucket_exists=ctx.state.bucket_exists,
+    )
+    if target.kind != "object" or target.bucket is None:
+        raise CosError("ResourceDownloadFailed", f"detect-url {url!r} does not name an object on this emulator.")
+    try:
+        info = ctx.store.head_object(target.bucket, target.key)
+    except CosError as exc:
+        if exc.code in {"NoSuchKey", "NoSuchBucket"}:
+            raise CosError("ResourceDownloadFailed", f"detect-url {url!r}: {exc.message}") from exc
+        raise
+    return await _read(ctx, info)

@@ -1,0 +1,67 @@
+"""What every handler receives: the parsed request, the live HTTP request (for the body) and the app state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from starlette.requests import Request
+
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.request import CosRequest
+from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.models import NewObject
+
+T = TypeVar("T")
+
+# Headers COS stores with an object and returns on GET/HEAD, by canonical spelling.
+STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+STORAGE_CLASSES = frozenset(
+    {"STANDARD", "STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE", "INTELLIGENT_TIERING", "MAZ_STANDARD",
+     "MAZ_STANDARD_IA", "MAZ_INTELLIGENT_TIERING"}
+)  # fmt: skip
+
+
+@dataclass
+class Ctx:
+    req: CosRequest
+    http: Request
+    store: Store
+    settings: Settings
+    request_id: str
+    state: Any  # the app's EmulatorState (OCR service, journal, ...)
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run blocking store work (fsync, copies) off the event loop."""
+        return await anyio.to_thread.run_sync(lambda: fn(*args))
+
+    def body_stream(self) -> AsyncIterator[bytes]:
+        return self.http.stream()
+
+    async def body_bytes(self, limit: int = 2 * 1024 * 1024) -> bytes:
+        """Small XML request bodies (Complete, multi-delete); refuses anything larger than `limit`."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in self.http.stream():
+            size += len(chunk)
+            if size > limit:
+                raise CosError("EntityTooLarge", f"This request body may be at most {limit} bytes.")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def new_object(self) -> NewObject:
+        """Content type, stored headers and x-cos-meta-* from the request headers."""
+        storage_class = (self.req.header("x-cos-storage-class") or "STANDARD").upper()
+        if storage_class not in STORAGE_CLASSES:
+            raise CosError("InvalidArgument", f"x-cos-storage-class {storage_class!r} is not a COS storage class.")
+        stored = {name: value for name in STORED_HEADERS if (value := self.req.header(name))}
+        meta = {name: value for name, value in self.req.headers.items() if name.startswith("x-cos-meta-")}
+        return NewObject(
+            content_type=self.req.header("content-type") or "application/octet-stream",
+            storage_class=storage_class,
+            headers=stored,
+            meta=meta,
+        )

@@ -1,0 +1,121 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject, PutObjectCopy.
+
+Deviations from COS (docs/deviations.md): versioning, ACLs, SSE and x-cos-traffic-limit throttling are
+not modelled (the traffic-limit header is accepted and ignored); a malformed Range is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from starlette.responses import Response, StreamingResponse
+
+from cos_ocr_emulator.cos.conditions import check_preconditions, parse_content_md5, parse_copy_source, parse_range
+from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.responses import SERVER_COS, empty_response, object_headers, xml_response
+from cos_ocr_emulator.storage.models import NewObject, ObjectInfo, StagedBody
+from cos_ocr_emulator.xml.cos import render_copy_object
+
+# response-* query parameters override these response headers on GET (COS GET Object doc).
+_RESPONSE_OVERRIDES = {
+    "response-content-type": "Content-Type",
+    "response-content-language": "Content-Language",
+    "response-expires": "Expires",
+    "response-cache-control": "Cache-Control",
+    "response-content-disposition": "Content-Disposition",
+    "response-content-encoding": "Content-Encoding",
+}
+
+
+async def stage_body(ctx: Ctx) -> StagedBody:
+    """Spool the body, then hold it to Content-MD5 and Content-Length; a mismatch stores nothing."""
+    expected_md5 = parse_content_md5(ctx.req.header("content-md5"))
+    staged = await ctx.store.stage(ctx.body_stream(), max_size=ctx.settings.max_object_size)
+    declared = ctx.req.header("content-length")
+    if declared is not None and declared.isdigit() and int(declared) != staged.size:
+        ctx.store.discard(staged)
+        raise CosError("IncompleteBody", f"Content-Length said {declared} bytes but {staged.size} arrived.")
+    if expected_md5 is not None and expected_md5 != staged.md5_hex:
+        ctx.store.discard(staged)
+        raise CosError("BadDigest", f"Content-MD5 is {expected_md5} but the body's MD5 is {staged.md5_hex}.")
+    return staged
+
+
+async def put_object(ctx: Ctx) -> Response:
+    new = ctx.new_object()
+    staged = await stage_body(ctx)
+    info = await ctx.run(ctx.store.put_object, ctx.req.bucket, ctx.req.key, staged, new)
+    return empty_response(headers={"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64)})
+
+
+def _head(ctx: Ctx) -> ObjectInfo:
+    return ctx.store.head_object(ctx.req.bucket, ctx.req.key)
+
+
+def _not_modified(info: ObjectInfo) -> Response:
+    return empty_response(304, {"ETag": info.etag, "Last-Modified": object_headers(info)["Last-Modified"]})
+
+
+def _prepared(ctx: Ctx, info: ObjectInfo) -> tuple[int, dict[str, str], tuple[int, int] | None]:
+    """Status, headers and byte span HEAD and GET share: Range → 206 + Content-Range, exact Content-Length."""
+    headers = object_headers(info)
+    headers["Server"] = SERVER_COS
+    span = parse_range(ctx.req.header("range"), info.size) if info.size else None
+    if span is not None:
+        headers["Content-Range"] = f"bytes {span[0]}-{span[1]}/{info.size}"
+    headers["Content-Length"] = str(info.size if span is None else span[1] - span[0] + 1)
+    return (200 if span is None else 206), headers, span
+
+
+async def head_object(ctx: Ctx) -> Response:
+    info = _head(ctx)
+    if check_preconditions(ctx.req.headers, info) == 304:
+        return _not_modified(info)
+    status, headers, _ = _prepared(ctx, info)
+    return Response(b"", status_code=status, headers=headers)
+
+
+async def get_object(ctx: Ctx) -> Response:
+    info = _head(ctx)
+    if check_preconditions(ctx.req.headers, info) == 304:
+        return _not_modified(info)
+    status, headers, span = _prepared(ctx, info)
+    for param, header in _RESPONSE_OVERRIDES.items():
+        if (value := ctx.req.param(param)) is not None:
+            headers[header] = value
+    if info.size == 0:
+        return Response(b"", status_code=200, headers=headers)
+    start, end = span if span is not None else (0, info.size - 1)
+    # Body bytes go out exactly as stored (Content-Encoding is metadata, never applied by us).
+    return StreamingResponse(ctx.store.read_range(info, start, end), status_code=status, headers=headers)
+
+
+async def delete_object(ctx: Ctx) -> Response:
+    await ctx.run(ctx.store.delete_object, ctx.req.bucket, ctx.req.key)
+    return empty_response(204)
+
+
+async def put_object_copy(ctx: Ctx) -> Response:
+    source = ctx.req.header("x-cos-copy-source") or ""
+    src_bucket, src_key = parse_copy_source(source)
+    src = ctx.store.head_object(src_bucket, src_key)
+    check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
+    directive = (ctx.req.header("x-cos-metadata-directive") or "Copy").capitalize()
+    if directive not in {"Copy", "Replaced"}:
+        raise CosError("InvalidArgument", "x-cos-metadata-directive must be Copy or Replaced.")
+    same = (src_bucket, src_key) == (ctx.req.bucket, ctx.req.key)
+    if same and directive == "Copy":
+        raise CosError(
+            "InvalidRequest",
+            "This copy request is illegal because it is trying to copy an object to itself without changing "
+            "the object's metadata (send x-cos-metadata-directive: Replaced).",
+        )
+    new = ctx.new_object() if directive == "Replaced" else _copied(src, ctx.new_object())
+    info = await ctx.run(ctx.store.copy_object, src_bucket, src_key, ctx.req.bucket, ctx.req.key, new)
+    return xml_response(render_copy_object(info), headers={"x-cos-hash-crc64ecma": str(info.crc64)})
+
+
+def _copied(src: ObjectInfo, requested: NewObject) -> NewObject:
+    # With directive Copy the source's metadata wins; only the storage class may change.
+    return dataclasses.replace(requested, content_type=src.content_type, headers=dict(src.headers), meta=dict(src.meta))

@@ -1,0 +1,89 @@
+"""The engine interface: one page image in, lines of words with boxes out.
+
+Why an interface: the emulator runs Tesseract two ways (in-process through tesserocr, the default and
+about twice as fast; or the `tesseract` CLI through pytesseract, for hosts where the tesserocr wheel
+cannot be installed) and the tests need a canned engine that never touches Tesseract. The pipeline
+(pipeline.py) does everything else (decoding, rotation, scaling, mapping boxes back to the original
+image, building the API's model) so that backends stay small and produce identical shapes.
+
+`recognize(image, plan)` is the workhorse. `detect_orientation(image)` exists beside it because
+orientation and script detection (Tesseract's OSD) must run *before* recognition, on the raw page,
+to decide how to rotate it and which languages to load; both backends expose it natively.
+
+Contract for `recognize`:
+- `image` is an upright RGB or L image; boxes come back in *its* pixel coordinates
+  (left, top, width, height), edges not centres.
+- `plan.languages` is a Tesseract `-l` value (`chi_sim+eng`); every listed traineddata is installed
+  (the pipeline checks first). `plan.psm` is a Tesseract page segmentation mode.
+- `plan.variables` are Tesseract parameters to set for this call only.
+- Words are returned in reading order grouped into lines; a word's `text` is non-empty.
+  `symbols` (per-character boxes and confidences) are filled only when `plan.symbols` is true.
+- Confidences are Tesseract's 0-100 floats; rounding to the API's integers happens later.
+- It is called from worker threads, possibly concurrently; an implementation must be thread-safe.
+- It raises only for engine failures (a crashed CLI, a broken installation); the pipeline turns
+  those into `InternalError`. Bad input was rejected before the engine is called.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from PIL import Image
+
+from cos_ocr_emulator.ocr.orient import Orientation
+from cos_ocr_emulator.ocr.result import Box
+
+
+@dataclass(frozen=True)
+class RecognitionPlan:
+    languages: str
+    psm: int = 3
+    variables: Mapping[str, str] = field(default_factory=dict)
+    symbols: bool = False
+
+
+@dataclass(frozen=True)
+class RawSymbol:
+    text: str
+    confidence: float
+    box: Box
+
+
+@dataclass(frozen=True)
+class RawWord:
+    text: str
+    confidence: float
+    box: Box
+    symbols: tuple[RawSymbol, ...] = ()
+
+
+@dataclass(frozen=True)
+class RawLine:
+    box: Box
+    words: tuple[RawWord, ...]
+
+
+class OcrEngine(ABC):
+    """A Tesseract backend (or a stand-in). See the module docstring for the full contract."""
+
+    name: str = "abstract"
+
+    @abstractmethod
+    def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
+        """Recognize an upright page; lines in reading order, boxes in `image` pixels."""
+
+    @abstractmethod
+    def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:
+        """Tesseract OSD on the raw page; None when there is too little text to tell.
+
+        `degrees` is the page's clockwise rotation, already 0 when OSD is not confident. `script`
+        asks for the script name too (language-type=auto), which may cost more.
+        """
+
+    def version(self) -> str:
+        return "unknown"
+
+    def close(self) -> None:  # noqa: B027  (a no-op is the right default for stateless engines)
+        """Release cached Tesseract instances (the service calls it on shutdown)."""

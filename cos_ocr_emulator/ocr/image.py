@@ -1,0 +1,236 @@
+"""Bytes -> one normalized PIL image (RGB, upright as displayed), and the per-type pixel filters.
+
+Accepted: PNG, JPEG, BMP, GIF (first frame), TIFF (first page), WebP, and PDF (one page, rasterized
+by poppler through pdf2image at `ocr_pdf_dpi`, only with ispdf=true). JPEG/TIFF/WebP EXIF orientation
+is applied, so every coordinate the API returns is in the image *as displayed*, which is what a
+client sees and draws on. Transparency is flattened onto white (text is usually dark on a
+transparent background). Limits come from Settings: bytes, pixels (checked from the header, before
+the pixels are decoded) and PDF pages.
+
+Every failure of Pillow or poppler is translated into a catalogue error in one place,
+`_decode_errors()`, chained with `from exc`; nothing else here catches foreign exceptions.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from pdf2image import convert_from_bytes, pdfinfo_from_bytes
+from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFPopplerTimeoutError, PDFSyntaxError
+from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.errors import CosError
+
+FORMATS = {"PNG", "JPEG", "MPO", "BMP", "DIB", "GIF", "TIFF", "WEBP"}
+PDF_TIMEOUT = 120  # seconds for pdfinfo / pdftoppm on one request
+
+
+@dataclass(frozen=True)
+class Loaded:
+    image: Image.Image  # RGB, EXIF-corrected, alpha flattened
+    pdf_page_size: int  # total pages of a PDF, 0 for images
+
+
+class _Limit(Exception):
+    """Raised inside the boundary for our own limits; becomes ImageTooLarge."""
+
+
+def is_pdf(data: bytes) -> bool:
+    # The PDF spec allows up to 1024 bytes of junk before the header.
+    return b"%PDF-" in data[:1024]
+
+
+def load(data: bytes, settings: Settings, *, ispdf: bool, page: int) -> Loaded:
+    """Decode `data` (an image, or page `page` of a PDF when `ispdf`) into one normalized image."""
+    if len(data) > settings.ocr_max_image_bytes:
+        raise CosError("ImageTooLarge", f"The file is {len(data)} bytes; the limit is {settings.ocr_max_image_bytes}.")
+    if not data:
+        raise CosError("InvalidContent", "The file is empty.")
+    if is_pdf(data):
+        if not ispdf:
+            raise CosError("InvalidArgument", "The file is a PDF; set ispdf=true to recognize it.")
+        return _load_pdf(data, settings, page)
+    with _decode_errors():
+        return Loaded(_load_image(data, settings.ocr_max_pixels), 0)
+
+
+@contextmanager
+def _decode_errors() -> Iterator[None]:
+    """The one boundary where Pillow and poppler exceptions become catalogue errors."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    except CosError:
+        raise
+    except (_Limit, Image.DecompressionBombError) as exc:
+        raise CosError("ImageTooLarge", str(exc)) from exc
+    except PDFInfoNotInstalledError as exc:  # a broken installation, not bad input
+        raise CosError("InternalError", "poppler-utils (pdfinfo, pdftoppm) is not installed.") from exc
+    except (PDFPageCountError, PDFSyntaxError) as exc:
+        detail = " ".join(str(exc).split())
+        reason = "it is encrypted" if "password" in detail.lower() else "it is damaged"
+        raise CosError("InvalidContent", f"The PDF cannot be read: {reason} ({detail[:200]}).") from exc
+    except PDFPopplerTimeoutError as exc:
+        raise CosError("InvalidContent", "The PDF took too long to render.") from exc
+    except UnidentifiedImageError as exc:
+        raise CosError("InvalidContent", "The file is not an image in a supported format.") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, MemoryError) as exc:
+        raise CosError("InvalidContent", f"The image cannot be decoded: {exc}.") from exc
+
+
+def _load_image(data: bytes, max_pixels: int) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    if image.format not in FORMATS:
+        raise CosError("InvalidContent", f"Image format {image.format} is not supported.")
+    width, height = image.size
+    if width * height > max_pixels:
+        raise _Limit(f"The image is {width}x{height} pixels; the limit is {max_pixels} pixels.")
+    image.seek(0)  # first frame of a GIF, first page of a TIFF
+    image.load()
+    upright = ImageOps.exif_transpose(image)
+    return to_rgb(upright if upright is not None else image)
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """RGB with any transparency flattened onto white."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(image, dtype=np.float64)
+        peak = float(array.max()) or 1.0
+        return Image.fromarray((array * (255.0 / peak)).astype(np.uint8)).convert("RGB")
+    if image.mode == "CMYK" and image.format == "JPEG":
+        # Adobe writes inverted CMYK JPEGs; Pillow's conversion already accounts for that.
+        return image.convert("RGB")
+    return image.convert("RGB")
+
+
+def _load_pdf(data: bytes, settings: Settings, page: int) -> Loaded:
+    with _decode_errors():
+        info = pdfinfo_from_bytes(data, timeout=PDF_TIMEOUT)
+        pages = int(info.get("Pages", 0))
+        if pages < 1:
+            raise CosError("InvalidContent", "The PDF has no pages.")
+        if pages > settings.ocr_max_pdf_pages:
+            raise _Limit(f"The PDF has {pages} pages; the limit is {settings.ocr_max_pdf_pages}.")
+        if page > pages:
+            raise CosError("InvalidArgument", f"pdf-pagenumber {page} is out of range: the PDF has {pages} pages.")
+        if page > 1:  # plain pdfinfo reports only the first page's size
+            info = pdfinfo_from_bytes(data, first_page=page, last_page=page, timeout=PDF_TIMEOUT)
+        dpi = _pdf_dpi(info.get(f"Page {page:4d} size", info.get("Page size", "")), settings)
+        images = convert_from_bytes(
+            data, dpi=dpi, first_page=page, last_page=page, fmt="png", thread_count=1, timeout=PDF_TIMEOUT
+        )
+        if not images:
+            raise CosError("InvalidContent", f"Page {page} of the PDF could not be rendered.")
+        return Loaded(to_rgb(images[0]), pages)
+
+
+def _pdf_dpi(size: str, settings: Settings) -> int:
+    """`ocr_pdf_dpi`, lowered for huge pages so the raster stays within `ocr_max_pixels`."""
+    dpi = settings.ocr_pdf_dpi
+    try:
+        width_pt, _, height_pt = size.split()[:3]
+        area_in = float(width_pt) / 72 * float(height_pt) / 72
+    except ValueError:
+        return dpi
+    if area_in > 0 and area_in * dpi * dpi > settings.ocr_max_pixels:
+        dpi = max(1, int((settings.ocr_max_pixels / area_in) ** 0.5))
+    return dpi
+
+
+# --- per-type pixel filters (geometry-preserving) ---------------------------------------------------
+
+
+def downscale_factor(image: Image.Image, max_side: int) -> float:
+    return min(1.0, max_side / max(image.size))
+
+
+def resize(image: Image.Image, factor: float) -> Image.Image:
+    if factor == 1.0:
+        return image
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS if factor < 1 else Image.Resampling.BICUBIC)
+
+
+def line_height(gray: Image.Image) -> float | None:
+    """Median height in pixels of the dark horizontal bands (text lines) of an upright page."""
+    pixels = np.asarray(gray, dtype=np.float32)
+    if pixels.size == 0:
+        return None
+    ink = pixels < min(float(pixels.mean()) - 2 * float(pixels.std()) / 3, 160.0)
+    ink[:, ink.mean(axis=0) > 0.5] = False  # borders and scanner shadows are not text
+    rows = ink.sum(axis=1) > max(2, ink.shape[1] // 100)
+    edges = np.diff(np.concatenate(([0], rows.astype(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    heights = (ends - starts)[(ends - starts) >= 3]
+    return float(np.median(heights)) if len(heights) else None
+
+
+def clean_handwriting(image: Image.Image) -> Image.Image:
+    """Grayscale, denoise, then Sauvola binarization: strokes of uneven ink on uneven paper."""
+    gray = ImageOps.autocontrast(image.convert("L").filter(ImageFilter.MedianFilter(3)), cutoff=1)
+    pixels = np.asarray(gray, dtype=np.float64)
+    window = max(15, (min(gray.size) // 20) | 1)
+    mean, std = _local_stats(pixels, window)
+    threshold = mean * (1 + 0.2 * (std / 128.0 - 1))  # Sauvola, k=0.2, R=128
+    ink = pixels <= threshold
+    ink &= ~_rules(ink)  # ruled paper: drop the rules, keep the writing that crosses them
+    return Image.fromarray(np.where(ink, 0, 255).astype(np.uint8))
+
+
+def _rules(ink: np.ndarray) -> np.ndarray:
+    """Ink of ruled lines: thin pixels on rows that carry a run across a quarter of the page."""
+    rows = _long_runs(ink, max(40, ink.shape[1] // 4)).any(axis=1)
+    rows = rows | np.roll(rows, 1) | np.roll(rows, -1)
+    thin = ~np.roll(ink, 3, axis=0) & ~np.roll(ink, -3, axis=0)
+    rules: np.ndarray = ink & rows[:, None] & thin
+    return rules
+
+
+def _long_runs(ink: np.ndarray, length: int) -> np.ndarray:
+    """Pixels belonging to horizontal ink runs of at least `length` (a morphological opening)."""
+    h, w = ink.shape
+    if w < length:
+        return np.zeros_like(ink)
+    sums = np.concatenate((np.zeros((h, 1), np.int32), ink.astype(np.int32).cumsum(axis=1)), axis=1)
+    full = (sums[:, length:] - sums[:, :-length]) == length  # window [j, j+length) is all ink
+    starts = np.concatenate((full.astype(np.int32), np.zeros((h, length - 1), np.int32)), axis=1)
+    covered = np.concatenate((np.zeros((h, 1), np.int32), starts.cumsum(axis=1)), axis=1)
+    # pixel j is in some full window starting in (j-length, j]
+    counts = covered[:, length:] - covered[:, :-length]
+    counts = np.concatenate((covered[:, 1:length], counts), axis=1)
+    covered_mask: np.ndarray = counts > 0
+    return covered_mask
+
+
+def _local_stats(pixels: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation over a window x window neighbourhood, via integral images."""
+    pad = window // 2
+    padded = np.pad(pixels, pad + 1, mode="edge")
+    total = padded.cumsum(0).cumsum(1)
+    squares = (padded**2).cumsum(0).cumsum(1)
+    h, w = pixels.shape
+
+    def box(table: np.ndarray) -> np.ndarray:
+        sums: np.ndarray = (
+            table[window : window + h, window : window + w]
+            - table[0:h, window : window + w]
+            - table[window : window + h, 0:w]
+            + table[0:h, 0:w]
+        )
+        return sums
+
+    count = float(window * window)
+    mean = box(total) / count
+    variance = np.maximum(box(squares) / count - mean**2, 0.0)
+    return mean, np.sqrt(variance)

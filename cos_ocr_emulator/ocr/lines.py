@@ -1,0 +1,128 @@
+"""Engine output (boxes in the engine's image) -> the API's text lines (boxes in the client's image).
+
+Split out of pipeline.py because it is pure: given the raw lines and two transforms it decides the
+line text, the integer confidences, the polygons in the original image, the ItemPolygon in the
+rotation-corrected image, and the `Words` units. Units follow the API page: one per word for
+space-separated scripts, one per character for CJK (Tesseract often returns runs of Han characters
+as one "word"; their per-character boxes come from the engine's symbols).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cos_ocr_emulator.ocr.engine.base import RawLine, RawSymbol, RawWord
+from cos_ocr_emulator.ocr.orient import Affine, box_to_box, box_to_quad
+from cos_ocr_emulator.ocr.result import Box, TextLine, Word
+
+# Han, kana, Hangul, CJK punctuation and full-width forms: scripts written without spaces.
+_CJK = re.compile("[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    text: str
+    confidence: float
+    box: Box
+
+
+def is_cjk(char: str) -> bool:
+    return bool(_CJK.fullmatch(char))
+
+
+def join_words(words: list[str]) -> str:
+    """Words with single spaces, except between two CJK characters (no spaces in Chinese text)."""
+    text = ""
+    for word in words:
+        if text and not (is_cjk(text[-1]) and is_cjk(word[0])):
+            text += " "
+        text += word
+    return text
+
+
+def confidence(value: float) -> int:
+    return max(0, min(100, round(value)))
+
+
+def _same_row(a: Box, b: Box) -> bool:
+    """Two fragments of one printed line: they overlap vertically by half the smaller height and the
+    horizontal gap between them is under two line heights (so side-by-side columns stay apart)."""
+    overlap = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)
+    if overlap < 0.5 * min(a.height, b.height):
+        return False
+    gap = max(a.x, b.x) - min(a.x + a.width, b.x + b.width)
+    return gap <= 2 * max(a.height, b.height)
+
+
+def _union(a: Box, b: Box) -> Box:
+    x, y = min(a.x, b.x), min(a.y, b.y)
+    return Box(x, y, max(a.x + a.width, b.x + b.width) - x, max(a.y + a.height, b.y + b.height) - y)
+
+
+def merge_fragments(raw: list[RawLine]) -> list[RawLine]:
+    """Join pieces of one printed line that Tesseract put in different blocks (it happens on photos
+    with perspective), at the position of the first piece, words left to right. Without this, the
+    right half of a line can come back before its left half."""
+    rows: list[RawLine] = []
+    for line in raw:
+        for i, row in enumerate(rows):
+            if _same_row(row.box, line.box):
+                merged = sorted(row.words + line.words, key=lambda w: w.box.x)
+                rows[i] = RawLine(_union(row.box, line.box), tuple(merged))
+                break
+        else:
+            rows.append(line)
+    return rows
+
+
+def build_lines(
+    raw: list[RawLine], *, to_original: Affine, to_corrected: Affine, words: bool, word_polygons: bool
+) -> list[TextLine]:
+    lines = []
+    for line in merge_fragments(raw):
+        texts = [word.text for word in line.words]
+        units = _units(line.words) if words or word_polygons else []
+        lines.append(
+            TextLine(
+                text=join_words(texts),
+                confidence=confidence(sum(w.confidence for w in line.words) / len(line.words)),
+                polygon=box_to_quad(line.box, to_original),
+                item_polygon=box_to_box(line.box, to_corrected),
+                words=[Word(u.text, confidence(u.confidence), box_to_quad(u.box, to_original)) for u in units]
+                if words
+                else [],
+                word_polygons=[box_to_quad(u.box, to_original) for u in units] if word_polygons else [],
+            )
+        )
+    return lines
+
+
+def _units(raw_words: tuple[RawWord, ...]) -> list[_Unit]:
+    units: list[_Unit] = []
+    for word in raw_words:
+        if not word.symbols or not any(is_cjk(ch) for ch in word.text):
+            units.append(_Unit(word.text, word.confidence, word.box))
+            continue
+        run: list[RawSymbol] = []  # consecutive non-CJK symbols inside a mixed word stay together
+        for symbol in word.symbols:
+            if is_cjk(symbol.text[0]):
+                if run:
+                    units.append(_merge(run))
+                    run = []
+                units.append(_Unit(symbol.text, symbol.confidence, symbol.box))
+            else:
+                run.append(symbol)
+        if run:
+            units.append(_merge(run))
+    return units
+
+
+def _merge(symbols: list[RawSymbol]) -> _Unit:
+    left = min(s.box.x for s in symbols)
+    top = min(s.box.y for s in symbols)
+    right = max(s.box.x + s.box.width for s in symbols)
+    bottom = max(s.box.y + s.box.height for s in symbols)
+    text = "".join(s.text for s in symbols)
+    mean = sum(s.confidence for s in symbols) / len(symbols)
+    return _Unit(text, mean, Box(left, top, right - left, bottom - top))

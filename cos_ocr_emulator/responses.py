@@ -1,0 +1,65 @@
+"""Building HTTP responses the way COS sends them: header spelling, XML content type, object headers.
+
+Header *names* matter: the Python SDK returns `dict(**rt.headers)` and indexes it with fixed
+spellings ('Content-Length', 'ETag', 'x-cos-hash-crc64ecma'; wire notes §7.2), and `ci_process` parses
+XML only when the key 'Content-Type' is exactly 'application/xml' (§6.3). Starlette lower-cases names,
+so the edge middleware re-spells them with `canonical_header`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import format_datetime
+
+from starlette.responses import Response
+
+from cos_ocr_emulator.storage.models import ObjectInfo
+
+SERVER_COS = "tencent-cos"
+SERVER_CI = "tencent-ci"
+
+_SPECIAL = {"etag": "ETag", "content-md5": "Content-MD5", "www-authenticate": "WWW-Authenticate"}
+
+
+def canonical_header(name: bytes) -> bytes:
+    """'content-type' → 'Content-Type'; x-cos-* and other x-* names stay lower case, as COS sends them."""
+    lower = name.lower()
+    if lower.startswith(b"x-"):
+        return lower
+    text = lower.decode("latin-1")
+    if text in _SPECIAL:
+        return _SPECIAL[text].encode("latin-1")
+    return "-".join(part.capitalize() for part in text.split("-")).encode("latin-1")
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment, usegmt=True)
+
+
+def xml_response(
+    body: bytes, *, status: int = 200, server: str = SERVER_COS, headers: dict[str, str] | None = None
+) -> Response:
+    all_headers = {"Content-Type": "application/xml", "Server": server}
+    all_headers.update(headers or {})
+    return Response(body, status_code=status, headers=all_headers)
+
+
+def empty_response(status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    all_headers = {"Server": SERVER_COS, "Content-Length": "0"}
+    all_headers.update(headers or {})
+    return Response(b"", status_code=status, headers=all_headers)
+
+
+def object_headers(info: ObjectInfo) -> dict[str, str]:
+    headers = {
+        "Content-Type": info.content_type,
+        "ETag": info.etag,
+        "Last-Modified": http_date(info.last_modified),
+        "x-cos-hash-crc64ecma": str(info.crc64),
+        "Accept-Ranges": "bytes",
+    }
+    if info.storage_class != "STANDARD":
+        headers["x-cos-storage-class"] = info.storage_class
+    headers.update(info.headers)
+    headers.update(info.meta)
+    return headers

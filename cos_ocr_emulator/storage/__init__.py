@@ -1,0 +1,26 @@
+"""Storage: where buckets, objects and multipart uploads live, behind the `Store` protocol.
+
+Handlers see only `Store` (`base.py`) and the value types in `models.py`; `open_store` picks the
+implementation from Settings. There is exactly one implementation, `SqliteStore`: SQLite metadata
+(`meta.py`) plus content-addressed, fsynced blob files (`blobs.py`), either in `data_dir` (disk) or in
+a temporary directory with an in-memory database (memory). Both behave identically.
+
+Nothing outside this package may open the data directory, and nothing in it may turn a key into a path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.store import SqliteStore
+
+
+def open_store(settings: Settings, *, clock: Callable[[], float] = time.time) -> Store:
+    """Open (creating if needed) the store Settings describe; runs gc of crash leftovers first.
+
+    `clock` returns Unix seconds; deterministic mode passes a fixed one.
+    """
+    return SqliteStore(settings.data_dir, memory=settings.storage == "memory", clock=clock)

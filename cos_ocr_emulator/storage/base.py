@@ -1,0 +1,86 @@
+"""The `Store` protocol: the only storage surface handlers see.
+
+Implementations raise catalogue errors themselves (NoSuchBucket, NoSuchKey, NoSuchUpload,
+BucketNotEmpty, BucketAlreadyOwnedByYou, InvalidPart, InvalidPartOrder, EntityTooSmall), so no handler
+ever maps "not found" by hand. Methods are synchronous and thread-safe; handlers call the slow ones
+(stage, put, complete, copy) through a worker thread. Keys are opaque strings and never become paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Protocol
+
+from cos_ocr_emulator.storage.models import (
+    BucketInfo,
+    ListResult,
+    NewObject,
+    ObjectInfo,
+    PartInfo,
+    StagedBody,
+    UploadInfo,
+)
+
+
+class Store(Protocol):
+    # --- bodies -------------------------------------------------------------------------------
+    async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
+        """Spool a body to a temp file, computing size, md5, sha256 and crc64 in one pass.
+
+        Raises EntityTooLarge past max_size. The temp file is removed by `discard` or consumed by
+        `put_object` / `upload_part`.
+        """
+        ...
+
+    def discard(self, staged: StagedBody) -> None: ...
+
+    # --- buckets ------------------------------------------------------------------------------
+    def create_bucket(self, name: str, region: str, *, public_read: bool = False) -> BucketInfo: ...
+    def get_bucket(self, name: str) -> BucketInfo: ...
+    def list_buckets(self) -> list[BucketInfo]: ...
+    def delete_bucket(self, name: str) -> None: ...
+
+    # --- objects ------------------------------------------------------------------------------
+    def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
+        """Make the staged bytes durable (fsync + rename), then commit the metadata row.
+
+        An acknowledged put survives kill -9. Overwrites are atomic: a reader sees old or new.
+        """
+        ...
+
+    def copy_object(self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject) -> ObjectInfo: ...
+    def head_object(self, bucket: str, key: str) -> ObjectInfo: ...
+    def read_range(self, info: ObjectInfo, start: int, end: int) -> Iterator[bytes]:
+        """Yield bytes [start, end] inclusive of the blob behind `info`, in chunks."""
+        ...
+
+    def read_all(self, info: ObjectInfo) -> bytes: ...
+    def delete_object(self, bucket: str, key: str) -> None:
+        """Idempotent: deleting a missing key succeeds (COS answers 204); a missing bucket raises."""
+        ...
+
+    def list_objects(
+        self, bucket: str, *, prefix: str = "", delimiter: str = "", marker: str = "", max_keys: int = 1000
+    ) -> ListResult: ...
+
+    # --- multipart ----------------------------------------------------------------------------
+    def initiate_upload(self, bucket: str, key: str, new: NewObject) -> UploadInfo: ...
+    def get_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo: ...
+    def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody) -> PartInfo: ...
+    def copy_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, src: ObjectInfo, start: int, end: int
+    ) -> PartInfo: ...
+    def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]: ...
+    def list_uploads(self, bucket: str, *, prefix: str = "") -> list[UploadInfo]: ...
+    def complete_upload(self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
+        """parts: (part number, quoted or bare etag) as the client listed them."""
+        ...
+
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
+
+    # --- admin --------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Drop every bucket, object and upload (the admin API reseeds afterwards)."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,259 @@
+"""Content-addressed blob files: how object and part bytes reach the disk, atomically and durably.
+
+A body is spooled to `tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass,
+then fsynced. `publish` renames it to `blobs/<sha256[:2]>/<sha256>` and fsyncs the directory, so a
+blob file either does not exist or holds exactly the bytes its name promises; identical bodies share
+one file (dedup). Which blobs are still needed is decided by the metadata database, not here.
+
+This module must never turn an object key into a path (names are SHA-256 hex only, checked), never
+read a whole body into memory, and never delete a blob on its own initiative: `unlink` and `gc` act
+only on ids the store has proven unreferenced, under the store's lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import anyio.to_thread
+
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.storage.crc64 import crc64
+from cos_ocr_emulator.storage.models import StagedBody
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK = 256 * 1024  # what read_range yields: each chunk is one worker-thread hop in Starlette
+_BLOB_ID = re.compile(r"[0-9a-f]{64}")
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or create inside `path` durable (POSIX needs the directory itself fsynced)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _Spool:
+    """One temp file being written, with the running digests. Used by both the async and sync stagers."""
+
+    def __init__(self, path: Path, max_size: int | None, durable: bool) -> None:
+        self.path = path
+        self._max_size = max_size
+        self._durable = durable
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha256 = hashlib.sha256()
+        self._crc = 0
+        self._size = 0
+        # O_EXCL: a uuid collision must fail loudly rather than interleave two bodies.
+        self._fh: BinaryIO | None = open(path, "xb")  # noqa: SIM115 - closed by finish()/abort()
+
+    def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        if not chunk:
+            return
+        self._size += len(chunk)
+        if self._max_size is not None and self._size > self._max_size:
+            raise CosError("EntityTooLarge")
+        self._md5.update(chunk)
+        self._sha256.update(chunk)
+        self._crc = crc64(chunk, self._crc)
+        assert self._fh is not None
+        self._fh.write(chunk)
+
+    def finish(self) -> StagedBody:
+        """Flush and (when durable) fsync: after this the bytes survive a crash once renamed."""
+        assert self._fh is not None
+        self._fh.flush()
+        if self._durable:
+            os.fsync(self._fh.fileno())
+        self._fh.close()
+        self._fh = None
+        return StagedBody(
+            path=self.path,
+            size=self._size,
+            md5_hex=self._md5.hexdigest(),
+            crc64=self._crc,
+            sha256_hex=self._sha256.hexdigest(),
+        )
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self.path.unlink(missing_ok=True)
+
+
+class RangeReader(Iterator[bytes]):
+    """An open blob being read. Closing (or dropping) it closes the file even if iteration never began,
+    which a bare generator would not do."""
+
+    def __init__(self, fh: BinaryIO, inner: Generator[bytes, None, None]) -> None:
+        self._fh = fh
+        self._inner = inner
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._inner)
+        except StopIteration:
+            self._fh.close()
+            raise
+
+    def close(self) -> None:
+        self._inner.close()
+        self._fh.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class GcReport:
+    tmp_removed: int
+    blobs_removed: int
+
+
+class BlobDir:
+    """`root/tmp` (spooling) and `root/blobs` (published, immutable, content-addressed)."""
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
+        # durable=False (memory mode) skips fsync only: files, names and renames are identical.
+        self.root = root
+        self.durable = durable
+        self.tmp_dir = root / "tmp"
+        self.blob_dir = root / "blobs"
+        created = False
+        for d in (self.tmp_dir, self.blob_dir):
+            if not d.is_dir():
+                d.mkdir(parents=True, exist_ok=True)
+                created = True
+        if created and durable:
+            fsync_dir(root)
+
+    # --- staging ----------------------------------------------------------------------------
+    def _new_spool(self, max_size: int | None) -> _Spool:
+        return _Spool(self.tmp_dir / uuid.uuid4().hex, max_size, self.durable)
+
+    async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
+        """Spool an async body; EntityTooLarge past max_size. Nothing is left behind on any failure,
+        including a client disconnect or cancellation mid-body."""
+        spool = self._new_spool(max_size)
+        done = False
+        try:
+            async for chunk in chunks:
+                spool.write(chunk)
+            # The fsync can take milliseconds on a busy disk: keep it off the event loop.
+            staged = await anyio.to_thread.run_sync(spool.finish)
+            done = True
+            return staged
+        finally:
+            if not done:
+                spool.abort()
+
+    def stage_iter(self, chunks: Iterable[bytes], *, max_size: int | None = None) -> StagedBody:
+        """The synchronous twin of `stage`, for bytes the store produces itself (copy, complete)."""
+        spool = self._new_spool(max_size)
+        done = False
+        try:
+            for chunk in chunks:
+                spool.write(chunk)
+            staged = spool.finish()
+            done = True
+            return staged
+        finally:
+            if not done:
+                spool.abort()
+
+    def discard(self, staged: StagedBody) -> None:
+        """Remove a staged temp file; a no-op once it has been published or discarded."""
+        if staged.path.parent != self.tmp_dir:
+            raise ValueError(f"not a staged body of this store: {staged.path}")
+        staged.path.unlink(missing_ok=True)
+
+    # --- published blobs --------------------------------------------------------------------
+    def path(self, blob_id: str) -> Path:
+        if not _BLOB_ID.fullmatch(blob_id):
+            raise ValueError(f"invalid blob id {blob_id!r}")
+        return self.blob_dir / blob_id[:2] / blob_id
+
+    def publish(self, staged: StagedBody) -> str:
+        """Move a staged body into place (or drop it if the same content exists) and return its id.
+
+        The caller holds the store lock, so a concurrent `unlink` of the same id cannot interleave
+        between the existence check and the metadata commit that will reference it.
+        """
+        blob_id = staged.sha256_hex
+        dest = self.path(blob_id)
+        if dest.exists():
+            staged.path.unlink(missing_ok=True)
+            return blob_id
+        shard = dest.parent
+        if not shard.is_dir():
+            shard.mkdir(exist_ok=True)
+            if self.durable:
+                fsync_dir(self.blob_dir)
+        os.replace(staged.path, dest)
+        if self.durable:
+            fsync_dir(shard)
+        return blob_id
+
+    def open_range(self, blob_id: str, start: int, end: int, chunk: int = READ_CHUNK) -> RangeReader:
+        """Bytes [start, end] (inclusive) of a blob, `chunk` at a time.
+
+        The file is opened now, so a missing blob raises FileNotFoundError here, before a response
+        has started, and a blob unlinked afterwards stays readable through the open handle.
+        """
+        fh = open(self.path(blob_id), "rb")  # noqa: SIM115 - owned and closed by the RangeReader
+        return RangeReader(fh, self._iter(fh, start, end, chunk))
+
+    @staticmethod
+    def _iter(fh: BinaryIO, start: int, end: int, chunk: int) -> Generator[bytes, None, None]:
+        fh.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            data = fh.read(min(chunk, remaining))
+            if not data:
+                raise OSError(f"blob {fh.name} is shorter than its metadata says")
+            remaining -= len(data)
+            yield data
+
+    def unlink(self, blob_id: str) -> None:
+        self.path(blob_id).unlink(missing_ok=True)
+
+    def gc(self, referenced: set[str]) -> GcReport:
+        """Delete every temp file and every blob not in `referenced` (crash leftovers).
+
+        Only safe when no body is being staged, i.e. at open, before requests are served.
+        """
+        tmp_removed = 0
+        for entry in self.tmp_dir.iterdir():
+            if entry.is_file() or entry.is_symlink():
+                entry.unlink(missing_ok=True)
+                tmp_removed += 1
+        blobs_removed = 0
+        for shard in self.blob_dir.iterdir():
+            if not shard.is_dir():
+                continue
+            for entry in shard.iterdir():
+                if _BLOB_ID.fullmatch(entry.name) and entry.name not in referenced:
+                    entry.unlink(missing_ok=True)
+                    blobs_removed += 1
+        if tmp_removed or blobs_removed:
+            log.info("storage gc: removed %d temp files and %d orphan blobs", tmp_removed, blobs_removed)
+        return GcReport(tmp_removed, blobs_removed)
+
+    def clear(self) -> None:
+        """Delete every published blob (reset). Temp files of in-flight requests are left alone."""
+        for shard in self.blob_dir.iterdir():
+            if shard.is_dir():
+                for entry in shard.iterdir():
+                    if _BLOB_ID.fullmatch(entry.name):
+                        entry.unlink(missing_ok=True)

@@ -1,0 +1,421 @@
+"""SQLite metadata: buckets, objects, multipart uploads and parts, and which blob each row points at.
+
+It exists so that what a client can see is decided by one committed transaction: an object exists
+exactly when its row does, and a row only ever points at a blob that was fsynced and renamed first.
+The database runs in WAL mode with `synchronous=FULL`, so an acknowledged commit survives kill -9
+(and power loss, as far as the disk honours fsync). One connection, guarded by one re-entrant lock,
+serves every worker thread.
+
+Keys are opaque TEXT (any UTF-8: `../x`, `%`, `+`, Chinese, spaces) bound as parameters; they are
+compared with SQLite's BINARY collation, which is UTF-8 byte order, which is what COS lists in. This
+module must never format a key into SQL, never touch blob files, and never raise HTTP-level errors
+except through the store: it returns None / rows and lets `store.py` choose the catalogue error.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
+
+SCHEMA_VERSION = 1
+
+# crc64 is stored as decimal TEXT: it is an unsigned 64-bit value and SQLite INTEGER is signed.
+_SCHEMA = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE buckets (
+    name TEXT PRIMARY KEY, region TEXT NOT NULL, created INTEGER NOT NULL, public_read INTEGER NOT NULL
+);
+CREATE TABLE objects (
+    bucket TEXT NOT NULL, key TEXT NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
+    md5_hex TEXT NOT NULL, etag TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
+    content_type TEXT NOT NULL, storage_class TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL,
+    PRIMARY KEY (bucket, key)
+) WITHOUT ROWID;
+CREATE INDEX objects_by_blob ON objects (blob_id);
+CREATE TABLE uploads (
+    upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated INTEGER NOT NULL,
+    content_type TEXT NOT NULL, storage_class TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL
+);
+CREATE INDEX uploads_by_key ON uploads (bucket, key, initiated);
+CREATE TABLE parts (
+    upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
+    md5_hex TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+CREATE INDEX parts_by_blob ON parts (blob_id);
+"""
+
+_OBJECT_COLS = (
+    "bucket, key, blob_id, size, md5_hex, etag, crc64, last_modified, content_type, storage_class, headers, meta"
+)
+
+
+def to_dt(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _from_dt(dt: datetime) -> int:
+    return int(dt.timestamp())
+
+
+def _dump(d: dict[str, str]) -> str:
+    return json.dumps(d, ensure_ascii=False, sort_keys=True)
+
+
+def _load(s: str) -> dict[str, str]:
+    value: dict[str, str] = json.loads(s)
+    return value
+
+
+def prefix_upper(prefix: str) -> str | None:
+    """The smallest string greater than every string starting with `prefix` (None: no such bound).
+
+    Code-point order equals UTF-8 byte order, so this bound is valid for SQLite's BINARY collation.
+    """
+    chars = list(prefix)
+    while chars:
+        code = ord(chars[-1])
+        if code < 0x10FFFF:
+            code += 1
+            if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be encoded as UTF-8; skip the block
+                code = 0xE000
+            chars[-1] = chr(code)
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+@dataclass(frozen=True)
+class PartRow:
+    info: PartInfo
+    blob_id: str
+    md5_hex: str
+
+
+def _object(row: sqlite3.Row) -> ObjectInfo:
+    return ObjectInfo(
+        bucket=row["bucket"],
+        key=row["key"],
+        size=row["size"],
+        etag=row["etag"],
+        crc64=int(row["crc64"]),
+        last_modified=to_dt(row["last_modified"]),
+        content_type=row["content_type"],
+        blob_id=row["blob_id"],
+        storage_class=row["storage_class"],
+        headers=_load(row["headers"]),
+        meta=_load(row["meta"]),
+    )
+
+
+def _upload(row: sqlite3.Row) -> UploadInfo:
+    return UploadInfo(
+        bucket=row["bucket"],
+        key=row["key"],
+        upload_id=row["upload_id"],
+        initiated=to_dt(row["initiated"]),
+        content_type=row["content_type"],
+        storage_class=row["storage_class"],
+        headers=_load(row["headers"]),
+        meta=_load(row["meta"]),
+    )
+
+
+class MetaTx:
+    """The SQL, usable only inside `MetaDB.tx()` (which holds the lock and the transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+
+    # --- buckets ------------------------------------------------------------------------------
+    def get_bucket(self, name: str) -> BucketInfo | None:
+        row = self._c.execute("SELECT * FROM buckets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        return BucketInfo(row["name"], row["region"], to_dt(row["created"]), bool(row["public_read"]))
+
+    def insert_bucket(self, info: BucketInfo) -> None:
+        self._c.execute(
+            "INSERT INTO buckets (name, region, created, public_read) VALUES (?, ?, ?, ?)",
+            (info.name, info.region, _from_dt(info.created), int(info.public_read)),
+        )
+
+    def list_buckets(self) -> list[BucketInfo]:
+        rows = self._c.execute("SELECT name FROM buckets ORDER BY name").fetchall()
+        return [b for b in (self.get_bucket(r["name"]) for r in rows) if b is not None]
+
+    def bucket_has_content(self, name: str) -> bool:
+        sql = (
+            "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ?) OR EXISTS (SELECT 1 FROM uploads WHERE bucket = ?)"
+        )
+        return bool(self._c.execute(sql, (name, name)).fetchone()[0])
+
+    def delete_bucket(self, name: str) -> None:
+        self._c.execute("DELETE FROM buckets WHERE name = ?", (name,))
+
+    # --- objects ------------------------------------------------------------------------------
+    def get_object(self, bucket: str, key: str) -> tuple[ObjectInfo, str] | None:
+        """The object and its whole-body MD5 hex (a copy's ETag), or None."""
+        sql = f"SELECT {_OBJECT_COLS} FROM objects WHERE bucket = ? AND key = ?"
+        row = self._c.execute(sql, (bucket, key)).fetchone()
+        return None if row is None else (_object(row), row["md5_hex"])
+
+    def put_object(self, info: ObjectInfo, md5_hex: str) -> str | None:
+        """Insert or replace; returns the blob id the replaced row pointed at (to release)."""
+        old = self._c.execute(
+            "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (info.bucket, info.key)
+        ).fetchone()
+        self._c.execute(
+            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                info.bucket,
+                info.key,
+                info.blob_id,
+                info.size,
+                md5_hex,
+                info.etag,
+                str(info.crc64),
+                _from_dt(info.last_modified),
+                info.content_type,
+                info.storage_class,
+                _dump(info.headers),
+                _dump(info.meta),
+            ),
+        )
+        return None if old is None else str(old["blob_id"])
+
+    def delete_object(self, bucket: str, key: str) -> str | None:
+        row = self._c.execute(
+            "DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING blob_id", (bucket, key)
+        ).fetchone()
+        return None if row is None else str(row["blob_id"])
+
+    def iter_objects(
+        self, bucket: str, lower: str, inclusive: bool, upper: str | None
+    ) -> Generator[ObjectInfo, None, None]:
+        """Objects with lower <(=) key < upper in key order, stepped lazily: the caller may stop early."""
+        sql = f"SELECT {_OBJECT_COLS} FROM objects WHERE bucket = ? AND key {'>=' if inclusive else '>'} ?"
+        args: list[str] = [bucket, lower]
+        if upper is not None:
+            sql += " AND key < ?"
+            args.append(upper)
+        cur = self._c.execute(sql + " ORDER BY key", args)
+        try:
+            for row in cur:
+                yield _object(row)
+        finally:
+            cur.close()
+
+    # --- uploads and parts --------------------------------------------------------------------
+    def insert_upload(self, info: UploadInfo) -> None:
+        self._c.execute(
+            "INSERT INTO uploads (upload_id, bucket, key, initiated, content_type, storage_class, headers,"
+            " meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                info.upload_id,
+                info.bucket,
+                info.key,
+                _from_dt(info.initiated),
+                info.content_type,
+                info.storage_class,
+                _dump(info.headers),
+                _dump(info.meta),
+            ),
+        )
+
+    def get_upload(self, upload_id: str) -> UploadInfo | None:
+        row = self._c.execute("SELECT * FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
+        return None if row is None else _upload(row)
+
+    def list_uploads(self, bucket: str, prefix: str) -> list[UploadInfo]:
+        # COS/S3 order: by key, then initiation time; rowid breaks ties within one second.
+        sql = "SELECT * FROM uploads WHERE bucket = ? AND key >= ?"
+        args: list[str] = [bucket, prefix]
+        upper = prefix_upper(prefix) if prefix else None
+        if upper is not None:
+            sql += " AND key < ?"
+            args.append(upper)
+        rows = self._c.execute(sql + " ORDER BY key, initiated, rowid", args).fetchall()
+        return [_upload(r) for r in rows]
+
+    def delete_upload(self, upload_id: str) -> list[str]:
+        """Remove the upload and its parts; returns the part blob ids to release."""
+        rows = self._c.execute("DELETE FROM parts WHERE upload_id = ? RETURNING blob_id", (upload_id,)).fetchall()
+        self._c.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+        return [str(r["blob_id"]) for r in rows]
+
+    def put_part(self, upload_id: str, part: PartRow) -> str | None:
+        """Insert or replace a part; returns the replaced part's blob id."""
+        old = self._c.execute(
+            "SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?",
+            (upload_id, part.info.part_number),
+        ).fetchone()
+        self._c.execute(
+            "INSERT OR REPLACE INTO parts (upload_id, part_number, blob_id, size, md5_hex, crc64,"
+            " last_modified) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                upload_id,
+                part.info.part_number,
+                part.blob_id,
+                part.info.size,
+                part.md5_hex,
+                str(part.info.crc64),
+                _from_dt(part.info.last_modified),
+            ),
+        )
+        return None if old is None else str(old["blob_id"])
+
+    def parts(self, upload_id: str) -> list[PartRow]:
+        rows = self._c.execute("SELECT * FROM parts WHERE upload_id = ? ORDER BY part_number", (upload_id,)).fetchall()
+        return [
+            PartRow(
+                PartInfo(
+                    part_number=r["part_number"],
+                    etag=f'"{r["md5_hex"]}"',
+                    size=r["size"],
+                    crc64=int(r["crc64"]),
+                    last_modified=to_dt(r["last_modified"]),
+                ),
+                blob_id=r["blob_id"],
+                md5_hex=r["md5_hex"],
+            )
+            for r in rows
+        ]
+
+    # --- blob references ----------------------------------------------------------------------
+    def is_referenced(self, blob_id: str) -> bool:
+        sql = (
+            "SELECT EXISTS (SELECT 1 FROM objects WHERE blob_id = ?) OR EXISTS (SELECT 1 FROM parts WHERE blob_id = ?)"
+        )
+        return bool(self._c.execute(sql, (blob_id, blob_id)).fetchone()[0])
+
+    def referenced_blobs(self) -> set[str]:
+        rows = self._c.execute("SELECT blob_id FROM objects UNION SELECT blob_id FROM parts")
+        return {str(r[0]) for r in rows}
+
+    def clear(self) -> None:
+        for table in ("parts", "uploads", "objects", "buckets"):
+            self._c.execute(f"DELETE FROM {table}")
+
+
+class MetaDB:
+    """The connection, its lock and the schema. `path=None` is an in-memory database."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.lock = threading.RLock()  # re-entrant: the store nests a release inside a write
+        self._conn = sqlite3.connect(
+            ":memory:" if path is None else str(path), check_same_thread=False, isolation_level=None
+        )
+        self._conn.row_factory = sqlite3.Row
+        if path is not None:
+            mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise RuntimeError(f"{path}: SQLite refused WAL mode ({mode})")
+        # FULL: the WAL is fsynced at every commit, so an acknowledged write is on disk.
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._migrate(path)
+
+    def _migrate(self, path: Path | None) -> None:
+        with self.tx(write=True) as _:
+            exists = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            ).fetchone()
+            if exists is None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._conn.execute(statement)
+                self._conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+                return
+            version = self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{path}: metadata schema version {version}, this emulator understands {SCHEMA_VERSION}"
+                )
+
+    @contextmanager
+    def tx(self, *, write: bool = False) -> Iterator[MetaTx]:
+        """Hold the lock for one transaction: committed on normal exit, rolled back on an exception."""
+        with self.lock:
+            # IMMEDIATE takes the write lock up front; there is one connection, so it never waits.
+            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield MetaTx(self._conn)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+
+def _rollup(key: str, prefix: str, delimiter: str) -> str | None:
+    """The common prefix `key` folds into under prefix/delimiter, or None if it is listed as itself."""
+    if not delimiter or not key.startswith(prefix):
+        return None
+    cut = key.find(delimiter, len(prefix))
+    return None if cut < 0 else key[: cut + len(delimiter)]
+
+
+def list_objects(tx: MetaTx, bucket: str, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListResult:
+    """ListObjects (v1) over the key index, never loading more rows than it returns.
+
+    The scan walks keys in byte order from the marker. A key that folds into a common prefix adds that
+    prefix once and the scan jumps past every key sharing it (`prefix_upper`), so a million keys under
+    one "folder" cost one row. Keys and common prefixes both count toward max_keys. A marker that
+    itself folds into a common prefix (e.g. the NextMarker "photos/" of the previous page) resumes
+    after that whole prefix, so pages never repeat it.
+    """
+    contents: list[ObjectInfo] = []
+    prefixes: list[str] = []
+    upper = prefix_upper(prefix) if prefix else None
+    lower, inclusive = prefix, True
+    if marker and marker >= prefix:
+        lower, inclusive = marker, False
+        folded = _rollup(marker, prefix, delimiter)
+        if folded is not None:
+            bound = prefix_upper(folded)
+            if bound is None:
+                return ListResult([], [], False, None)
+            lower, inclusive = bound, True
+    last: str | None = None
+    exhausted = False
+    while len(contents) + len(prefixes) < max_keys and not exhausted:
+        rows = tx.iter_objects(bucket, lower, inclusive, upper)
+        exhausted = True  # unless the loop below stops early
+        try:
+            for info in rows:
+                folded = _rollup(info.key, prefix, delimiter)
+                if folded is None:
+                    contents.append(info)
+                    last, lower, inclusive = info.key, info.key, False
+                else:
+                    prefixes.append(folded)
+                    last = folded
+                    bound = prefix_upper(folded)
+                    if bound is not None:
+                        lower, inclusive = bound, True
+                        exhausted = False  # re-query from past the folded keys
+                    break
+                if len(contents) + len(prefixes) >= max_keys:
+                    exhausted = False
+                    break
+        finally:
+            rows.close()
+    truncated = False
+    if not exhausted and max_keys > 0:
+        probe = tx.iter_objects(bucket, lower, inclusive, upper)
+        try:
+            truncated = next(probe, None) is not None
+        finally:
+            probe.close()
+    return ListResult(contents, prefixes, truncated, last if truncated else None)

@@ -1,0 +1,139 @@
+"""A real uvicorn server on a free loopback port, on a thread, behind a ready event (moto's
+ThreadedMotoServer, fake-gcs-server's `NewServer`)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+import httpx
+import uvicorn
+
+from cos_ocr_emulator.app import create_app
+from cos_ocr_emulator.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningEmulator:
+    settings: Settings
+    server: uvicorn.Server
+    app: Any
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    @property
+    def port(self) -> int:
+        return self.settings.port
+
+    @property
+    def bucket(self) -> str:
+        return self.settings.default_bucket
+
+    @property
+    def region(self) -> str:
+        return self.settings.region
+
+    @property
+    def secret_id(self) -> str:
+        return self.settings.keys[0].secret_id
+
+    @property
+    def secret_key(self) -> str:
+        return self.settings.keys[0].secret_key
+
+    @property
+    def state(self) -> Any:
+        return self.app.state.emulator
+
+    def cos_config(self, **overrides: Any) -> Any:
+        """A `qcloud_cos.CosConfig` aimed at this emulator in IP mode (the SDK's recommended form)."""
+        from qcloud_cos import CosConfig
+
+        options: dict[str, Any] = dict(
+            Region=self.region, SecretId=self.secret_id, SecretKey=self.secret_key, Scheme="http",
+            IP="127.0.0.1", Port=self.port, Timeout=60,
+        )  # fmt: skip
+        options.update(overrides)
+        return CosConfig(**options)
+
+    def client(self, retry: int = 0, **overrides: Any) -> Any:
+        """A `qcloud_cos.CosS3Client`; retries are off by default so failures show at once."""
+        from qcloud_cos import CosS3Client
+
+        return CosS3Client(self.cos_config(**overrides), retry=retry)
+
+    # --- the admin API (/_emulator/*), for tests -------------------------------------------------
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.settings.admin_token}"} if self.settings.admin_token else {}
+        response = httpx.request(method, f"{self.endpoint}/_emulator/{path}", headers=headers, timeout=60, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self, bucket: str | None = None) -> None:
+        """Back to the seeded state; with no bucket also clears faults, canned OCR and the journal."""
+        self.admin("POST", "reset", params={"bucket": bucket} if bucket else None)
+
+    def inject_fault(self, action: str = "error", **rule: Any) -> dict[str, Any]:
+        """e.g. inject_fault(operation="GetObject", status=503, code="SlowDown", times=2)."""
+        result: dict[str, Any] = self.admin("POST", "faults", json={"action": action, **rule})
+        return result
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "faults")
+
+    def canned_ocr(self, result: dict[str, Any], **match: Any) -> None:
+        """Answer OCR for key=/bucket=, sha256= or detect_url= with `result` instead of Tesseract."""
+        self.admin("PUT", "ocr-results", json={**match, "result": result})
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The request journal, newest last; filters: bucket, key, status, operation."""
+        entries: list[dict[str, Any]] = self.admin("GET", "requests", params=filters)["requests"]
+        return entries
+
+    def clear_requests(self) -> None:
+        self.admin("DELETE", "requests")
+
+
+@contextmanager
+def running_emulator(settings: Settings | None = None, **fields: Any) -> Iterator[RunningEmulator]:
+    """Start the emulator (memory storage, a free port) unless `settings` or `fields` say otherwise."""
+    with tempfile.TemporaryDirectory(prefix="cos-emulator-") as tmp:
+        base = settings or Settings(storage="memory", data_dir=Path(tmp))
+        settings = dataclasses.replace(base, host="127.0.0.1", port=fields.pop("port", None) or free_port(), **fields)
+        app = create_app(settings)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=settings.port, log_level="warning", server_header=False,
+            date_header=False, access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+        )  # fmt: skip
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, name="cos-emulator", daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the emulator did not start")
+            time.sleep(0.02)
+        try:
+            yield RunningEmulator(settings=settings, server=server, app=app)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
