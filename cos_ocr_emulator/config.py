@@ -66,6 +66,13 @@ class Settings:
     # PDF rasterization resolution and page-count ceiling.
     ocr_pdf_dpi: int = 200
     ocr_max_pdf_pages: int = 500
+    # Results of real recognitions, by content hash and every output-relevant parameter (ocr/cache.py):
+    # on/off, and the LRU's size ceiling (stored bytes, under data_dir with disk storage).
+    ocr_cache: bool = True
+    ocr_cache_max_bytes: int = 64 * 1024**2  # a page costs 0.3-4 KB: room for 15k+ results
+    # Tesseract instances for the default language loaded in the background at start (at most
+    # ocr_workers), so the first OCR calls do not pay for loading traineddata; 0 turns warm-up off.
+    ocr_warm_instances: int = 2
     # detect-url fetching: time, size and redirect caps, and host policy (glob patterns).
     detect_url_timeout: float = 10.0
     detect_url_max_bytes: int = 20 * 1024**2
@@ -166,5 +173,9 @@ def _validate(settings: Settings) -> None:
         raise ValueError(f"storage must be disk or memory, not {settings.storage!r}")
     if settings.ocr_engine not in {"tesserocr", "pytesseract"}:
         raise ValueError(f"ocr_engine must be tesserocr or pytesseract, not {settings.ocr_engine!r}")
+    if settings.ocr_cache_max_bytes < 1:
+        raise ValueError(f"ocr_cache_max_bytes must be a positive number of bytes, not {settings.ocr_cache_max_bytes}")
+    if settings.ocr_warm_instances < 0:
+        raise ValueError(f"ocr_warm_instances must be 0 (off) or more, not {settings.ocr_warm_instances}")
     if not settings.default_bucket.endswith(settings.bucket_suffix):
         raise ValueError(f"default_bucket {settings.default_bucket!r} must end with -{settings.appid}")

@@ -136,6 +136,7 @@ class EdgeMiddleware:
             "string_to_sign": info.get("string_to_sign"),
             "status": status,
             "error_code": info.get("error_code"),
+            "ocr_cache": info.get("ocr_cache"),
             "duration_ms": round(duration_ms, 2),
         }
         journal = getattr(self.state, "journal", None)
@@ -145,8 +146,9 @@ class EdgeMiddleware:
             log.info(json.dumps(entry, ensure_ascii=False))
         else:
             log.info(
-                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms",
+                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms%s",
                 entry["request_id"], entry["method"], entry["path"], entry["bucket"] or "-", entry["key"] or "-",
                 entry["operation"] or "-", entry["ci_process"] or "-", entry["auth"], status,
                 entry["error_code"] or "", duration_ms,
+                f" ocr_cache={entry['ocr_cache']}" if entry["ocr_cache"] else "",
             )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from typing import Any
@@ -12,6 +13,9 @@ from cos_ocr_emulator.admin.faults import FaultBook, FaultRule, sdk_fault_rule
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ids import IdSource
+from cos_ocr_emulator.ocr.cache import FILE_NAME as OCR_CACHE_FILE
+from cos_ocr_emulator.ocr.cache import OcrCache
+from cos_ocr_emulator.ocr.warmup import Warmup
 from cos_ocr_emulator.storage import open_store
 from cos_ocr_emulator.storage.base import Store
 
@@ -28,9 +32,17 @@ class EmulatorState:
         self.faults = FaultBook()
         self.canned = CannedResults()
         self._ocr: Any = None
+        self._ocr_lock = threading.Lock()  # the warm-up thread and the first request may both build it
+        self.ocr_cache: OcrCache | None = None
+        if settings.ocr_cache:
+            path = settings.data_dir / OCR_CACHE_FILE if settings.storage == "disk" else None
+            self.ocr_cache = OcrCache(path, settings.ocr_cache_max_bytes)
+        self.warmup = Warmup(settings.ocr_warm_instances)
 
     async def startup(self) -> None:
-        """Create the default bucket and load the seed folder (also after an admin reset)."""
+        """Create the default bucket and load the seed folder (also after an admin reset); the first
+        time, start warming the OCR engine in the background."""
+        self.warmup.start(self._warm_service, self._prepare_ocr)
         self.ensure_default_bucket()
         if self.settings.seed_dir is not None:
             from cos_ocr_emulator.seed import seed
@@ -50,6 +62,8 @@ class EmulatorState:
             self.faults.clear()
             self.canned.clear()
             self.journal.clear()
+            if self.ocr_cache is not None:
+                self.ocr_cache.clear()
         else:
             self._empty_bucket(bucket)
         self.ids.reset()
@@ -67,12 +81,24 @@ class EmulatorState:
 
     @property
     def ocr(self) -> Any:
-        """The OCR service, built on first use so that COS-only users never load Tesseract."""
+        """The OCR service, built on first use (or by the warm-up) so that with warm-up off COS-only
+        users never load Tesseract."""
         if self._ocr is None:
-            from cos_ocr_emulator.ocr.pipeline import OcrService
+            with self._ocr_lock:
+                if self._ocr is None:
+                    from cos_ocr_emulator.ocr.pipeline import OcrService
 
-            self._ocr = OcrService(self.settings)
+                    self._ocr = OcrService(self.settings)
         return self._ocr
+
+    def _warm_service(self) -> Any:
+        import cos_ocr_emulator.ci.ocr  # noqa: F401  (the handler's lazy import: paid here, not by the first call)
+
+        return self.ocr
+
+    def _prepare_ocr(self, service: Any) -> None:
+        if self.ocr_cache is not None:
+            self.ocr_cache.identity(service.engine, self.settings)  # hashes sources and traineddata once
 
     def fault_for(self, bucket: str | None, key: str, operation: str, *, retry: bool) -> FaultRule | None:
         """The fault to inject into this request: configured rules first, then the SDK fault keys."""
@@ -104,6 +130,9 @@ class EmulatorState:
         return True
 
     def close(self) -> None:
+        self.warmup.join()  # never tear the engine down under the warm-up thread
         if self._ocr is not None:
             self._ocr.close()
+        if self.ocr_cache is not None:
+            self.ocr_cache.close()
         self.store.close()

@@ -6,11 +6,13 @@ object key, because keys are opaque. When `admin_token` is configured every rout
 
 Routes: `GET health`; `POST reset[?bucket=]`; `GET|DELETE requests` (the journal, filterable by
 bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
-`PUT|GET|DELETE ocr-results` (canned OCR).
+`PUT|GET|DELETE ocr-results` (canned OCR); `GET|DELETE ocr-cache` (the OCR result cache's size and
+hit counts; clearing it alone, which a full reset also does).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import time
 from typing import Any
@@ -43,6 +45,13 @@ class CannedIn(BaseModel):
     sha256: str | None = None
     detect_url: str | None = None
     result: dict[str, Any]
+
+
+def _cache_stats(state: EmulatorState) -> dict[str, Any]:
+    if state.ocr_cache is None:
+        return {"enabled": False}
+    stats = state.ocr_cache.stats()
+    return {"enabled": True, "storage": "disk" if state.ocr_cache.path else "memory", **dataclasses.asdict(stats)}
 
 
 def build_admin_app(state: EmulatorState) -> FastAPI:
@@ -79,7 +88,17 @@ def build_admin_app(state: EmulatorState) -> FastAPI:
         except Exception as exc:  # health must answer even when Tesseract is broken
             body["ocr"] = {"error": str(exc)}
             body["status"] = "degraded"
+        body["ocr"]["warmup"] = state.warmup.health()
+        body["ocr"]["cache"] = _cache_stats(state)
         return body
+
+    @app.get("/_emulator/ocr-cache", dependencies=guarded)
+    def ocr_cache() -> dict[str, Any]:
+        return _cache_stats(state)
+
+    @app.delete("/_emulator/ocr-cache", dependencies=guarded)
+    def clear_ocr_cache() -> dict[str, Any]:
+        return {"cleared": state.ocr_cache.clear() if state.ocr_cache is not None else 0}
 
     @app.post("/_emulator/reset", dependencies=guarded)
     async def reset(bucket: str | None = None) -> dict[str, Any]:

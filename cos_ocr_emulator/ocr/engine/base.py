@@ -85,5 +85,12 @@ class OcrEngine(ABC):
     def version(self) -> str:
         return "unknown"
 
+    def warm(self, langs: str, count: int) -> int:
+        """Have up to `count` idle instances for `langs` (`chi_sim+eng`) ready; returns how many are idle now.
+
+        Engines without loaded state (one process per call) have nothing to warm.
+        """
+        return 0
+
     def close(self) -> None:  # noqa: B027  (a no-op is the right default for stateless engines)
         """Release cached Tesseract instances (the service calls it on shutdown)."""

@@ -75,6 +75,17 @@ class TesserocrEngine(OcrEngine):
             pool.append(api)
             return True
 
+    def warm(self, langs: str, count: int) -> int:
+        with self._lock:
+            missing = min(count, self._max_idle) - len(self._idle.get(langs, []))
+        # One after another: Init holds the GIL, so two at once only take longer.
+        for _ in range(missing):
+            api = PyTessBaseAPI(path=self._path, lang=langs, init=True)
+            if not self._park(langs, api):
+                api.End()
+        with self._lock:
+            return len(self._idle.get(langs, []))
+
     def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
         with self._api(plan.languages) as api:
             api.SetPageSegMode(plan.psm)
