@@ -70,11 +70,9 @@ async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes |
     """Answer from the result cache, or recognize (reading a stored object only now) and remember it."""
     cache: OcrCache | None = ctx.state.ocr_cache
     service = ctx.state.ocr
-    identity = entry = ""
-    generation = 0
+    entry, generation = "", 0
     if cache is not None:
-        identity = cache.identity(service.engine, ctx.settings)
-        entry = cache_key(identity, digest, request)
+        entry = cache_key(cache.identity(service.engine, ctx.settings), digest, request)
         generation = cache.generation
         cached = cache.get(entry)
         if cached is not None:
@@ -92,7 +90,7 @@ async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes |
     fresh: OcrResult = await service.recognize(data, request)
     if cache is not None:
         value = zlib.compress(json.dumps(result_to_json(fresh), separators=(",", ":")).encode())
-        await ctx.run(cache.put, entry, identity, value, generation)
+        await ctx.run(cache.put, entry, value, generation)
     return fresh
 
 

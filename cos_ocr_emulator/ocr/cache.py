@@ -10,7 +10,8 @@ Tesseract costs 0.1-1 s a page, a lookup well under a millisecond. What makes tw
 - the *identity* of whatever else shapes the output (`fingerprint`): the engine's name and version,
   each traineddata file's name, size and mtime, the source of this package (a changed pipeline is a
   different recognizer), and the settings that change coordinates or limits (PDF DPI, pixel and
-  page ceilings). Entries of another identity are dropped when the cache first sees the current one.
+  page ceilings). Entries of another identity are never hit again; they age out of the LRU (switching
+  engines back and forth keeps both sets).
 
 Storage is one SQLite table beside the store's metadata (`<data_dir>/ocr-cache.sqlite3`, WAL,
 synchronous=NORMAL: a cache may lose its last writes on power loss, never its consistency) or an
@@ -33,11 +34,14 @@ import logging
 import sqlite3
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.ocr import languages
-from cos_ocr_emulator.ocr.engine import OcrEngine
 from cos_ocr_emulator.ocr.request import OcrRequest
+
+if TYPE_CHECKING:  # the engine (and the imaging stack) is not needed to open the cache
+    from cos_ocr_emulator.ocr.engine import OcrEngine
 
 log = logging.getLogger("cos_ocr_emulator")
 
@@ -46,8 +50,7 @@ SCHEMA_VERSION = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS results (
-    key TEXT PRIMARY KEY, identity TEXT NOT NULL, value BLOB NOT NULL, size INTEGER NOT NULL,
-    used INTEGER NOT NULL
+    key TEXT PRIMARY KEY, value BLOB NOT NULL, size INTEGER NOT NULL, used INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS results_by_use ON results (used);
 """
@@ -144,15 +147,10 @@ class OcrCache:
         return self._generation
 
     def identity(self, engine: OcrEngine, settings: Settings) -> str:
-        """The engine's fingerprint, computed once; entries of older identities are dropped then."""
-        if self._identity is not None and self._identity[0] is engine:
-            return self._identity[1]
-        identity = fingerprint(engine, settings)
-        with self._lock:
-            self._db.execute("DELETE FROM results WHERE identity != ?", (identity,))
-            self._bytes = int(self._db.execute("SELECT COALESCE(SUM(size), 0) FROM results").fetchone()[0])
-        self._identity = (engine, identity)
-        return identity
+        """The engine's fingerprint, computed once per engine."""
+        if self._identity is None or self._identity[0] is not engine:
+            self._identity = (engine, fingerprint(engine, settings))
+        return self._identity[1]
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
@@ -165,7 +163,7 @@ class OcrCache:
             self.hits += 1
             return bytes(row[0])
 
-    def put(self, key: str, identity: str, value: bytes, generation: int) -> None:
+    def put(self, key: str, value: bytes, generation: int) -> None:
         """Store `value` unless the cache was cleared since `generation`; evict down to `max_bytes`."""
         size = len(key) + len(value)
         if size > self.max_bytes:
@@ -177,9 +175,7 @@ class OcrCache:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 old = self._db.execute("SELECT size FROM results WHERE key = ?", (key,)).fetchone()
-                self._db.execute(
-                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)", (key, identity, value, size, self._clock)
-                )
+                self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", (key, value, size, self._clock))
                 total = self._bytes + size - (int(old[0]) if old else 0)
                 while total > self.max_bytes:
                     victims = self._db.execute(
