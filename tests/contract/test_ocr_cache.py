@@ -188,13 +188,13 @@ def test_eviction_by_size_is_least_recently_used() -> None:
 
 
 def test_access_log_shows_the_outcome(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.INFO, logger="cos_ocr_emulator.access"):
-        with running_emulator(ocr_warm_instances=0, log_format="json") as emu:
-            client = emu.client()
-            key = put(client, emu.bucket, "photo_en.jpg")
-            client.ci_ocr_process(Bucket=emu.bucket, Key=key)
-            client.ci_ocr_process(Bucket=emu.bucket, Key=key)
-            client.head_object(Bucket=emu.bucket, Key=key)
+    level = caplog.at_level(logging.INFO, logger="cos_ocr_emulator.access")
+    with level, running_emulator(ocr_warm_instances=0, log_format="json") as emu:
+        client = emu.client()
+        key = put(client, emu.bucket, "photo_en.jpg")
+        client.ci_ocr_process(Bucket=emu.bucket, Key=key)
+        client.ci_ocr_process(Bucket=emu.bucket, Key=key)
+        client.head_object(Bucket=emu.bucket, Key=key)
     entries = [json.loads(r.getMessage()) for r in caplog.records if r.name == "cos_ocr_emulator.access"]
     assert [e["ocr_cache"] for e in entries if e["key"] == key] == [None, "miss", "hit", None]  # PUT, OCR, OCR, HEAD
 
