@@ -88,7 +88,7 @@ class OcrEngine(ABC):
     def warm(self, langs: str, count: int) -> int:
         """Have up to `count` idle instances for `langs` (`chi_sim+eng`) ready; returns how many are idle now.
 
-        Engines without loaded state (one process per call) have nothing to warm.
+        `count=0` only reports. Engines without loaded state (one process per call) have nothing to warm.
         """
         return 0
 
