@@ -16,8 +16,9 @@ Tesseract costs 0.1-1 s a page, a lookup well under a millisecond. What makes tw
 Storage is one SQLite table beside the store's metadata (`<data_dir>/ocr-cache.sqlite3`, WAL,
 synchronous=NORMAL: a cache may lose its last writes on power loss, never its consistency) or an
 in-memory database with memory storage. Values are the result as compact, zlib-compressed JSON (the
-canned-result shape). Eviction is LRU by stored bytes: every hit stamps the entry with a counter, and
-a put evicts the least recently used entries until the total fits `ocr_cache_max_bytes`. Only
+canned-result shape). Eviction is LRU by stored bytes: every hit stamps the entry with a counter (kept
+in memory and written with the next put or at close, so a hit is a read only), and a put evicts the
+least recently used entries until the total fits `ocr_cache_max_bytes`. Only
 successful recognitions are stored; errors are always recomputed.
 
 `generation` guards resets: a recognition that started before `clear()` does not store its result
@@ -109,6 +110,7 @@ class OcrCache:
         self._db = self._open()
         self._generation = 0
         self._identity: tuple[OcrEngine, str] | None = None
+        self._touched: dict[str, int] = {}  # key -> use stamp of hits not yet written
         self.hits = 0
         self.misses = 0
         row = self._db.execute("SELECT COALESCE(SUM(size), 0), COALESCE(MAX(used), 0) FROM results").fetchone()
@@ -159,7 +161,7 @@ class OcrCache:
                 self.misses += 1
                 return None
             self._clock += 1
-            self._db.execute("UPDATE results SET used = ? WHERE key = ?", (self._clock, key))
+            self._touched[key] = self._clock  # written with the next put (or at close): a hit never writes
             self.hits += 1
             return bytes(row[0])
 
@@ -174,6 +176,7 @@ class OcrCache:
             self._clock += 1
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                self._flush_touched()
                 old = self._db.execute("SELECT size FROM results WHERE key = ?", (key,)).fetchone()
                 self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?)", (key, value, size, self._clock))
                 total = self._bytes + size - (int(old[0]) if old else 0)
@@ -194,6 +197,14 @@ class OcrCache:
                 raise
             self._bytes = total
 
+    def _flush_touched(self) -> None:
+        """Persist the use stamps of hits since the last write (so eviction sees them); lock held."""
+        if self._touched:
+            self._db.executemany(
+                "UPDATE results SET used = ? WHERE key = ?", [(u, k) for k, u in self._touched.items()]
+            )
+            self._touched.clear()
+
     def discard(self, key: str) -> None:
         """Drop one entry (one that no longer decodes)."""
         with self._lock:
@@ -204,6 +215,7 @@ class OcrCache:
     def clear(self) -> int:
         with self._lock:
             self._generation += 1
+            self._touched.clear()
             count = int(self._db.execute("DELETE FROM results").rowcount)
             self._bytes = 0
             self.hits = self.misses = 0
@@ -216,4 +228,5 @@ class OcrCache:
 
     def close(self) -> None:
         with self._lock:
+            self._flush_touched()
             self._db.close()
