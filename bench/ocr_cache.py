@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import ROOT, start_server, stop_server  # noqa: E402
-from qcloud_cos import CosConfig, CosS3Client  # noqa: E402
+from _server import ROOT, start_server, stop_server
+from qcloud_cos import CosConfig, CosS3Client
 
 FIXTURES = ROOT / "fixtures"
 DEFAULT_FIXTURES = ["scan_en.png", "photo_en.jpg", "zh.png", "report.pdf"]
@@ -48,6 +48,20 @@ def client_for(port: int) -> CosS3Client:
     return CosS3Client(config, retry=0)
 
 
+def measure(client: CosS3Client, name: str, calls: int) -> dict[str, float]:
+    data = (FIXTURES / name).read_bytes()
+    first_key, other_key = f"bench/a/{name}", f"bench/b/{name}"
+    for key in (first_key, other_key):
+        client.put_object(Bucket=BUCKET, Key=key, Body=data)
+    params = {"Ispdf": True} if name.endswith(".pdf") else {}
+    return {
+        "head": p50(lambda: client.head_object(Bucket=BUCKET, Key=first_key), calls),
+        "first": timed(lambda: client.ci_ocr_process(Bucket=BUCKET, Key=first_key, **params)),
+        "repeat": p50(lambda: client.ci_ocr_process(Bucket=BUCKET, Key=first_key, **params), calls),
+        "other": p50(lambda: client.ci_ocr_process(Bucket=BUCKET, Key=other_key, **params), calls),
+    }
+
+
 def run_mode(storage: str, names: list[str], calls: int) -> list[float]:
     with tempfile.TemporaryDirectory(prefix="cos-bench-") as tmp:
         proc, port = start_server("--storage", storage, "--data-dir", tmp)
@@ -55,19 +69,12 @@ def run_mode(storage: str, names: list[str], calls: int) -> list[float]:
             client = client_for(port)
             repeats = []
             for name in names:
-                data = (FIXTURES / name).read_bytes()
-                keys = [f"bench/a/{name}", f"bench/b/{name}"]
-                for key in keys:
-                    client.put_object(Bucket=BUCKET, Key=key, Body=data)
-                params = {"Ispdf": True} if name.endswith(".pdf") else {}
-                head = p50(lambda: client.head_object(Bucket=BUCKET, Key=keys[0]), calls)
-                first = timed(lambda: client.ci_ocr_process(Bucket=BUCKET, Key=keys[0], **params))
-                repeat = p50(lambda: client.ci_ocr_process(Bucket=BUCKET, Key=keys[0], **params), calls)
-                other = p50(lambda: client.ci_ocr_process(Bucket=BUCKET, Key=keys[1], **params), calls)
-                repeats.append(repeat)
-                verdict = "ok" if repeat < TARGET_MS and other < TARGET_MS else "MISSED"
-                cells = [storage, name, f"{head:.2f}", f"{first:.1f}", f"{repeat:.2f}", f"{other:.2f}",
-                         f"{repeat / head:.2f}x", f"{first / repeat:.0f}x", verdict]  # fmt: skip
+                m = measure(client, name, calls)
+                repeats.append(m["repeat"])
+                verdict = "ok" if m["repeat"] < TARGET_MS and m["other"] < TARGET_MS else "MISSED"
+                cells = [storage, name, f"{m['head']:.2f}", f"{m['first']:.1f}", f"{m['repeat']:.2f}",
+                         f"{m['other']:.2f}", f"{m['repeat'] / m['head']:.2f}x", f"{m['first'] / m['repeat']:.0f}x",
+                         verdict]  # fmt: skip
                 print(" ".join(f"{c:>12}" for c in cells), flush=True)
         finally:
             stop_server(proc)

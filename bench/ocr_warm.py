@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import ROOT, start_server, stop_server  # noqa: E402
-from ocr_cache import BUCKET, client_for, timed  # noqa: E402
+from _server import ROOT, start_server, stop_server
+from ocr_cache import BUCKET, client_for, timed
 
 TARGET = 1.5
 
@@ -81,8 +81,8 @@ def one_round(fixture: Path, warm: bool) -> dict[str, float]:
         first_pair = pair(client, key)
     finally:
         stop_server(proc)  # type: ignore[arg-type]
-    return {"start": answered, "health": latency, "ready": ready or 0.0, "first": first, "pair": first_pair, "warm": warm_single,
-            "warm_pair": warm_pair}  # fmt: skip
+    return {"start": answered, "health": latency, "ready": ready or 0.0, "first": first, "pair": first_pair,
+            "warm": warm_single, "warm_pair": warm_pair}  # fmt: skip
 
 
 def main() -> None:
@@ -91,17 +91,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     fixture = ROOT / "fixtures" / args.fixture
-    header = ["warm-up", "start ms", "health ms", "ready s", "first ms", "pair ms", "warm ms", "warm-pair", "first/warm",
-              "pair/warm", "pair/wpair"]  # fmt: skip
+    header = ["warm-up", "start ms", "health ms", "ready s", "first ms", "pair ms", "warm ms", "warm-pair",
+              "first/warm", "pair/warm", "pair/wpair"]  # fmt: skip
     print(" ".join(f"{h:>10}" for h in header))
     summary: dict[bool, list[dict[str, float]]] = {True: [], False: []}
     for _ in range(args.rounds):
         for warm in (True, False):
             r = one_round(fixture, warm)
             summary[warm].append(r)
-            cells = ["on" if warm else "off", f"{r['start']:.0f}", f"{r['health']:.1f}", f"{r['ready']:.2f}", f"{r['first']:.0f}",
-                     f"{r['pair']:.0f}", f"{r['warm']:.0f}", f"{r['warm_pair']:.0f}", f"{r['first'] / r['warm']:.2f}",
-                     f"{r['pair'] / r['warm']:.2f}", f"{r['pair'] / r['warm_pair']:.2f}"]  # fmt: skip
+            cells = ["on" if warm else "off", f"{r['start']:.0f}", f"{r['health']:.1f}", f"{r['ready']:.2f}",
+                     f"{r['first']:.0f}", f"{r['pair']:.0f}", f"{r['warm']:.0f}", f"{r['warm_pair']:.0f}",
+                     f"{r['first'] / r['warm']:.2f}", f"{r['pair'] / r['warm']:.2f}",
+                     f"{r['pair'] / r['warm_pair']:.2f}"]  # fmt: skip
             print(" ".join(f"{c:>10}" for c in cells), flush=True)
     for warm in (True, False):
         rows = summary[warm]
