@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_DELETE_KEYS, MAX_KEYS
 from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
 from cos_ocr_emulator.xml._writer import Node, document
 
@@ -164,7 +165,7 @@ def render_list_uploads(
         ("UploadIdMarker", None),
         ("NextKeyMarker", None),
         ("NextUploadIdMarker", None),
-        ("MaxUploads", 1000),
+        ("MaxUploads", MAX_KEYS),
         ("IsTruncated", False),
         ("Prefix", _enc(prefix, url_encode)),
     ]
@@ -269,6 +270,6 @@ def parse_delete(body: bytes) -> tuple[list[str], bool]:
         keys.append(key)
     if not keys:
         raise CosError("MalformedXML", "<Delete> lists no objects.")
-    if len(keys) > 1000:
-        raise CosError("MalformedXML", "<Delete> may list at most 1000 objects.")
+    if len(keys) > MAX_DELETE_KEYS:
+        raise CosError("MalformedXML", f"<Delete> may list at most {MAX_DELETE_KEYS} objects.")
     return keys, quiet
