@@ -1,6 +1,6 @@
 """Where a request is aimed: (host, raw path) → `Target` (bucket, key, style). Pure.
 
-Every SDK endpoint setting must land somewhere sensible (wire notes §2.6):
+Every SDK endpoint setting must land somewhere sensible (docs/wire-compat.md §1.5):
 - virtual-host `<bucket>-<appid>.cos.<region>.myqcloud.com` (also `.ci.`, `cos.accelerate`,
   `*.tencentcos.cn`, and any custom domain whose first label is `<name>-<appid>`);
 - path style `/<bucket>-<appid>/<key>` on a bare host (IP, localhost, the service host);

@@ -3,7 +3,7 @@
 The handler only finds the bytes (a stored object, or the detect-url image) and hands them to the OCR
 service; parsing parameters, decoding, recognition and the XML belong to `cos_ocr_emulator.ocr` and
 `cos_ocr_emulator.xml.ocr`. The response is spelled exactly as the Python SDK's `ci_process` needs to parse
-it: `Content-Type: application/xml` with no charset, and a `Content-Length` (wire notes §6.3).
+it: `Content-Type: application/xml` with no charset, and a `Content-Length` (docs/wire-compat.md §4.3).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Multipart upload: Initiate, UploadPart, UploadPartCopy, ListParts, Complete, Abort, ListMultipartUploads.
 
 This is the path the SDKs' high-level uploaders take (`upload_file`, `sliceUploadFile`): they list
-in-progress uploads first to resume, then list parts and compare ETag and Size (wire notes §7.4).
+in-progress uploads first to resume, then list parts and compare ETag and Size (docs/wire-compat.md §5.4).
 """
 
 from __future__ import annotations

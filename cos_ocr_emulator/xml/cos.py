@@ -1,6 +1,6 @@
 """COS XML bodies: errors, listings, multipart and copy results, and the two request bodies we parse.
 
-Shapes follow the COS API pages and what the SDKs parse (wire notes §7.3, §7.4, §8.1): no namespace,
+Shapes follow the COS API pages and what the SDKs parse (docs/wire-compat.md §5.3, §5.4, §6.1): no namespace,
 booleans in lower case, `Contents`/`CommonPrefixes` repeated, keys percent-encoded (`%20`, never `+`)
 when the client asked for `encoding-type=url`.
 """
@@ -37,7 +37,7 @@ def render_error(error: CosError, request_id: str, trace_id: str) -> bytes:
     children: list[Node] = [
         ("Code", error.code),
         ("Message", error.message),
-        # The Python SDK reads every field as "Unknown" if any of these four is empty (§8.2).
+        # The Python SDK reads every field as "Unknown" if any of these four is empty (§6.2).
         ("Resource", error.resource or "-"),
         ("RequestId", request_id),
         ("TraceId", trace_id),

@@ -1,4 +1,4 @@
-"""Addressing vectors: every endpoint form the SDKs use (wire notes §2) lands on the right target."""
+"""Addressing vectors: every endpoint form the SDKs use (docs/wire-compat.md §1) lands on the right target."""
 
 from __future__ import annotations
 
