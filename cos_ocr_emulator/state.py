@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cos_ocr_emulator.admin.canned import CannedResults
 from cos_ocr_emulator.admin.faults import FaultBook, FaultRule, sdk_fault_rule
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ids import IdSource
+from cos_ocr_emulator.limits import MAX_KEYS
 from cos_ocr_emulator.ocr.cache import FILE_NAME as OCR_CACHE_FILE
 from cos_ocr_emulator.ocr.cache import OcrCache
 from cos_ocr_emulator.ocr.warmup import Warmup
+from cos_ocr_emulator.record import Journal
 from cos_ocr_emulator.storage import open_store
 from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.facade import AsyncStore
+
+if TYPE_CHECKING:
+    from cos_ocr_emulator.ocr.pipeline import OcrService
 
 log = logging.getLogger("cos_ocr_emulator")
 
@@ -27,11 +32,12 @@ class EmulatorState:
         self.settings = settings
         self.ids = IdSource(deterministic=settings.deterministic)
         self.store: Store = open_store(settings, clock=self.ids.now)
+        self.astore = AsyncStore(self.store)  # what handlers use
         self.started = time.time()
-        self.journal: deque[dict[str, Any]] = deque(maxlen=max(settings.journal_size, 1))
+        self.journal = Journal(settings.journal_size)
         self.faults = FaultBook()
         self.canned = CannedResults()
-        self._ocr: Any = None
+        self._ocr: OcrService | None = None
         self._ocr_lock = threading.Lock()  # the warm-up thread and the first request may both build it
         self.ocr_cache: OcrCache | None = None
         if settings.ocr_cache:
@@ -42,7 +48,7 @@ class EmulatorState:
     async def startup(self) -> None:
         """Create the default bucket and load the seed folder (also after an admin reset); the first
         time, start warming the OCR engine in the background."""
-        self.warmup.start(self._warm_service, self._prepare_ocr)
+        self.warmup.start(lambda: self.ocr, self._prepare_ocr)
         self.ensure_default_bucket()
         if self.settings.seed_dir is not None:
             from cos_ocr_emulator.seed import seed
@@ -61,26 +67,27 @@ class EmulatorState:
             self.store.reset()
             self.faults.clear()
             self.canned.clear()
-            self.journal.clear()
             if self.ocr_cache is not None:
                 self.ocr_cache.clear()
         else:
             self._empty_bucket(bucket)
         self.ids.reset()
         await self.startup()
+        if bucket is None:
+            # Last, so that no request that arrived before this reset returns can be journaled after it.
+            self.journal.clear()
 
     def _empty_bucket(self, bucket: str) -> None:
         while True:
-            listing = self.store.list_objects(bucket, max_keys=1000)
-            for obj in listing.contents:
-                self.store.delete_object(bucket, obj.key)
+            listing = self.store.list_objects(bucket, max_keys=MAX_KEYS)
+            self.store.delete_objects(bucket, [obj.key for obj in listing.contents])
             for upload in self.store.list_uploads(bucket):
                 self.store.abort_upload(bucket, upload.key, upload.upload_id)
             if not listing.is_truncated:
                 break
 
     @property
-    def ocr(self) -> Any:
+    def ocr(self) -> OcrService:
         """The OCR service, built on first use (or by the warm-up) so that with warm-up off COS-only
         users never load Tesseract."""
         if self._ocr is None:
@@ -91,12 +98,7 @@ class EmulatorState:
                     self._ocr = OcrService(self.settings)
         return self._ocr
 
-    def _warm_service(self) -> Any:
-        import cos_ocr_emulator.ci.ocr  # noqa: F401  (the handler's lazy import: paid here, not by the first call)
-
-        return self.ocr
-
-    def _prepare_ocr(self, service: Any) -> None:
+    def _prepare_ocr(self, service: OcrService) -> None:
         if self.ocr_cache is not None:
             self.ocr_cache.identity(service.engine, self.settings)  # hashes sources and traineddata once
 

@@ -5,8 +5,9 @@ content SHA-256), the OCR result cache (by content SHA-256 + effective parameter
 `cos_ocr_emulator.ocr.cache`), and only then the bytes (a stored object, or the detect-url image)
 handed to the OCR service; parsing parameters, decoding, recognition and the XML belong to
 `cos_ocr_emulator.ocr` and `cos_ocr_emulator.xml.ocr`. A stored object's content hash is its blob id,
-so a cache hit never reads the object. The response is spelled exactly as the Python SDK's `ci_process` needs to parse
-it: `Content-Type: application/xml` with no charset, and a `Content-Length` (wire notes §6.3).
+so a cache hit never reads the object. The response is spelled exactly as the Python SDK's
+`ci_process` needs to parse it: `Content-Type: application/xml` with no charset, and a
+`Content-Length` (docs/wire-compat.md §4.3).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import zlib
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from starlette.responses import Response
 
 from cos_ocr_emulator.addressing import bucket_from_host, resolve, split_host
@@ -44,7 +46,7 @@ async def ocr(ctx: Ctx) -> Response:
         raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
     key = None if url is not None else ctx.req.key
     # Looked up first: NoSuchKey even when a canned result exists.
-    info = ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
+    info = await ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
     canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
     data: bytes | None = None
     if canned is None:
@@ -85,18 +87,18 @@ async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes |
                 _note(ctx, "hit")
                 return result
     _note(ctx, "miss" if cache is not None else "off")
-    data = source if isinstance(source, bytes) else await ctx.run(ctx.store.read_all, source)
+    data = source if isinstance(source, bytes) else await ctx.store.read_all(source)
     await ctx.state.warmup.wait()
     fresh: OcrResult = await service.recognize(data, request)
     if cache is not None:
         value = zlib.compress(json.dumps(result_to_json(fresh), separators=(",", ":")).encode())
-        await ctx.run(cache.put, entry, value, generation)
+        await anyio.to_thread.run_sync(cache.put, entry, value, generation)
     return fresh
 
 
 def _note(ctx: Ctx, outcome: str) -> None:
     """The journal's `ocr_cache` field: hit, miss, off (cache disabled) or canned."""
-    ctx.http.scope.setdefault("state", {})["ocr_cache"] = outcome
+    ctx.record.ocr_cache = outcome
 
 
 def _check_size(ctx: Ctx, info: ObjectInfo) -> None:
@@ -108,7 +110,7 @@ def _check_size(ctx: Ctx, info: ObjectInfo) -> None:
 
 async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
     _check_size(ctx, info)
-    return await ctx.run(ctx.store.read_all, info)
+    return await ctx.store.read_all(info)
 
 
 def _port(netloc: str, default: int) -> int:
@@ -143,7 +145,7 @@ async def _read_local(ctx: Ctx, url: str) -> bytes | None:
     if target.kind != "object" or target.bucket is None:
         raise CosError("ResourceDownloadFailed", f"detect-url {url!r} does not name an object on this emulator.")
     try:
-        info = ctx.store.head_object(target.bucket, target.key)
+        info = await ctx.store.head_object(target.bucket, target.key)
     except CosError as exc:
         if exc.code in {"NoSuchKey", "NoSuchBucket"}:
             raise CosError("ResourceDownloadFailed", f"detect-url {url!r}: {exc.message}") from exc
