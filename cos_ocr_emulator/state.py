@@ -61,13 +61,15 @@ class EmulatorState:
                 max_size=self.settings.max_object_size,
             )
 
-    async def reset(self, bucket: str | None = None) -> None:
-        """Back to the seeded state: everything, or one bucket."""
+    async def reset(self, bucket: str | None = None, *, keep_ocr_cache: bool = False) -> None:
+        """Back to the seeded state: everything, or one bucket. A full reset also empties the OCR result
+        cache unless `keep_ocr_cache` (the pytest plugin's reset before every test keeps it: its
+        entries depend only on content and parameters, so they cannot leak one test's state into another)."""
         if bucket is None:
             self.store.reset()
             self.faults.clear()
             self.canned.clear()
-            if self.ocr_cache is not None:
+            if self.ocr_cache is not None and not keep_ocr_cache:
                 self.ocr_cache.clear()
         else:
             self._empty_bucket(bucket)

@@ -9,7 +9,7 @@ FastAPI for its routing and validation, and the place to add more: `build_admin_
 `APIRouter` per concern, so a new surface (a web console under `/_emulator/ui/`) is one
 `app.include_router(...)` or `app.mount(...)` line.
 
-Routes: `GET /_emulator` (index); `GET health`; `POST reset[?bucket=]`; `GET|DELETE requests` (the
+Routes: `GET /_emulator` (index); `GET health`; `POST reset[?bucket=][&keep=ocr-cache]`; `GET|DELETE requests` (the
 journal, filterable by bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
 `PUT|GET|DELETE ocr-results` (canned OCR); `GET|DELETE ocr-cache` (the OCR result cache's size and
 hit counts; clearing it alone, which a full reset also does).
@@ -132,8 +132,10 @@ def api_router(state: EmulatorState) -> APIRouter:
         return {"cleared": state.ocr_cache.clear() if state.ocr_cache is not None else 0}
 
     @app.post("/_emulator/reset", dependencies=guarded)
-    async def reset(bucket: str | None = None) -> dict[str, Any]:
-        await state.reset(bucket)
+    async def reset(bucket: str | None = None, keep: str | None = None) -> dict[str, Any]:
+        if keep not in (None, "ocr-cache"):
+            raise HTTPException(400, f"keep={keep!r}: the only thing a reset can keep is ocr-cache")
+        await state.reset(bucket, keep_ocr_cache=keep == "ocr-cache")
         return {"reset": bucket or "all", "buckets": [b.name for b in state.store.list_buckets()]}
 
     @app.get("/_emulator/requests", dependencies=guarded)
