@@ -80,7 +80,7 @@ async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes |
         if cached is not None:
             try:
                 result = result_from_json(json.loads(zlib.decompress(cached)))
-            except (ValueError, zlib.error) as exc:  # written by another version, or damaged: recompute
+            except (ValueError, TypeError, AttributeError, KeyError, zlib.error) as exc:  # damaged: recompute
                 log.warning("OCR cache entry %s does not decode (%s); recognizing again", entry, exc)
                 cache.discard(entry)
             else:

@@ -255,3 +255,17 @@ def test_the_cache_survives_a_restart_and_keys_on_the_engine(tmp_path: Path) -> 
     assert [r.pop("outcome") for r in results] == [["miss"], ["hit"], ["miss"], ["hit"]]
     assert results[0] == results[1] == results[3]
     assert (tmp_path / "ocr-cache.sqlite3").is_file()
+
+
+def test_a_damaged_entry_is_recognized_again(emu: RunningEmulator, caplog: pytest.LogCaptureFixture) -> None:
+    client = emu.client()
+    key = put(client, emu.bucket, "photo_en.jpg")
+    first = client.ci_ocr_process(Bucket=emu.bucket, Key=key)
+    cache = emu.state.ocr_cache
+    with cache._lock:  # the damage a disk or another version could leave behind; no API writes garbage
+        cache._db.execute("UPDATE results SET value = x'00'")
+    again = client.ci_ocr_process(Bucket=emu.bucket, Key=key)
+    third = client.ci_ocr_process(Bucket=emu.bucket, Key=key)
+    assert without_request_id(again) == without_request_id(first) == without_request_id(third)
+    assert outcomes(emu) == ["miss", "miss", "hit"]
+    assert "does not decode" in caplog.text
