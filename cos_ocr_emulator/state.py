@@ -134,7 +134,7 @@ class EmulatorState:
         return True
 
     def close(self) -> None:
-        self.warmup.join()  # never tear the engine down under the warm-up thread
+        self.warmup.stop()  # never tear the engine down under the warm-up thread
         if self._ocr is not None:
             self._ocr.close()
         if self.ocr_cache is not None:

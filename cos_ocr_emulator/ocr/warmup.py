@@ -52,7 +52,7 @@ def sample_page() -> bytes:
 
 
 class Warmup:
-    """State of the one background warm-up: off | pending | warming | ready | failed."""
+    """State of the one background warm-up: off | pending | warming | ready | failed | stopped."""
 
     def __init__(self, instances: int) -> None:
         self.wanted = instances
@@ -61,6 +61,7 @@ class Warmup:
         self.instances = 0
         self.seconds: float | None = None
         self._done = threading.Event()
+        self._stopping = threading.Event()
         if instances <= 0:
             self._done.set()
 
@@ -79,7 +80,12 @@ class Warmup:
             count = min(self.wanted, service.workers)
             langs = languages.tesseract_languages(DEFAULT_LANGUAGE)
             languages.require_installed(langs, DEFAULT_LANGUAGE)
-            self.instances = service.engine.warm(langs, count)
+            for wanted in range(1, count + 1):  # one at a time, so that a shutdown need not wait for all
+                if self._stopping.is_set():
+                    return
+                self.instances = service.engine.warm(langs, wanted)
+            if self._stopping.is_set():
+                return
             page = sample_page()
             with ThreadPoolExecutor(count, thread_name_prefix="ocr-warmup") as pool:
                 list(pool.map(lambda _: service.recognize_sync(page, OcrRequest()), range(count)))
@@ -88,6 +94,8 @@ class Warmup:
             self.state, self.error = "failed", str(exc)
             log.warning("OCR warm-up failed (the first OCR calls will start cold): %s", exc)
         finally:
+            if self.state == "warming":  # stopped before it was done
+                self.state = "stopped"
             self.seconds = round(time.perf_counter() - started, 3)
             self._done.set()
 
@@ -96,7 +104,9 @@ class Warmup:
         if not self._done.is_set():
             await anyio.to_thread.run_sync(self._done.wait, WAIT_LIMIT)
 
-    def join(self, timeout: float = WAIT_LIMIT) -> None:
+    def stop(self, timeout: float = WAIT_LIMIT) -> None:
+        """Cut the warm-up short at its next step and wait for it (the engine is about to close)."""
+        self._stopping.set()
         if self.state != "pending":
             self._done.wait(timeout)
 

@@ -71,3 +71,11 @@ def test_the_sample_page_reads_as_its_text(service: Any) -> None:
     from cos_ocr_emulator.ocr.request import OcrRequest
 
     assert service.recognize_sync(sample_page(), OcrRequest()).text.strip() == "Warm up 2024 OCR"
+
+
+def test_a_stopped_warm_up_ends_at_its_next_step(service: Any) -> None:
+    warmup = Warmup(2)
+    warmup.stop()  # the server is shutting down before the warm-up thread got going
+    warmup.start(lambda: service, lambda _: None)
+    anyio.run(warmup.wait)
+    assert (warmup.health()["state"], warmup.health()["instances"]) == ("stopped", 0)
