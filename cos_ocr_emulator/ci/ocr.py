@@ -70,6 +70,8 @@ async def ocr(ctx: Ctx) -> Response:
 
 async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes | ObjectInfo) -> OcrResult:
     """Answer from the result cache, or recognize (reading a stored object only now) and remember it."""
+    # First, so that the event loop never blocks on the warm-up thread building the service.
+    await ctx.state.warmup.wait()
     cache: OcrCache | None = ctx.state.ocr_cache
     service = ctx.state.ocr
     entry, generation = "", 0
@@ -88,7 +90,6 @@ async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes |
                 return result
     _note(ctx, "miss" if cache is not None else "off")
     data = source if isinstance(source, bytes) else await ctx.store.read_all(source)
-    await ctx.state.warmup.wait()
     fresh: OcrResult = await service.recognize(data, request)
     if cache is not None:
         value = zlib.compress(json.dumps(result_to_json(fresh), separators=(",", ":")).encode())
