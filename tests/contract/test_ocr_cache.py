@@ -269,3 +269,42 @@ def test_a_damaged_entry_is_recognized_again(emu: RunningEmulator, caplog: pytes
     assert without_request_id(again) == without_request_id(first) == without_request_id(third)
     assert outcomes(emu) == ["miss", "miss", "hit"]
     assert "does not decode" in caplog.text
+
+
+PLUGIN_SUITE = """
+import json, os
+from pathlib import Path
+
+IMAGE = Path(os.environ["OCR_IMAGE"]).read_bytes()
+
+
+def read_once(cos_emulator):
+    client = cos_emulator.client()
+    client.put_object(Bucket=cos_emulator.bucket, Key="shared.png", Body=IMAGE)
+    client.ci_ocr_process(Bucket=cos_emulator.bucket, Key="shared.png")
+    outcome = [e["ocr_cache"] for e in cos_emulator.requests(operation="OCR")]
+    with open(os.environ["OUTCOMES"], "a") as fh:
+        fh.write(json.dumps(outcome) + "\\n")
+
+
+def test_one(cos_emulator):
+    read_once(cos_emulator)
+
+
+def test_two(cos_emulator):
+    read_once(cos_emulator)
+"""
+
+
+def test_the_pytest_plugin_keeps_the_cache_across_tests(tmp_path: Path) -> None:
+    """Its reset before every test empties the journal and the store, not the OCR cache."""
+    (tmp_path / "test_suite.py").write_text(PLUGIN_SUITE)
+    outcomes_file = tmp_path / "outcomes.jsonl"
+    env = {**os.environ, "OCR_IMAGE": str(FIXTURES / "photo_en.jpg"), "OUTCOMES": str(outcomes_file)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "test_suite.py")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = [json.loads(line) for line in outcomes_file.read_text().splitlines()]
+    assert runs == [["miss"], ["hit"]]
