@@ -64,6 +64,8 @@ class EmulatorState:
                 self.store.abort_upload(bucket, upload.key, upload.upload_id)
             if not listing.is_truncated:
                 break
+        for name in self.store.bucket_configs(bucket):
+            self.store.delete_bucket_config(bucket, name)
 
     @property
     def ocr(self) -> Any:

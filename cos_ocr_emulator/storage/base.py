@@ -40,6 +40,26 @@ class Store(Protocol):
     def list_buckets(self) -> list[BucketInfo]: ...
     def delete_bucket(self, name: str) -> None: ...
 
+    # --- bucket configuration documents -------------------------------------------------------
+    # One opaque text document per (bucket, name), e.g. ("cors", "<CORSConfiguration>..."): the handler
+    # that owns `name` chooses the format (normalised XML or JSON) and validates it before storing.
+    # Every method raises NoSuchBucket for a missing bucket; delete_bucket removes a bucket's documents.
+    def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        """The stored document, or None if none was put (the handler picks the NoSuch* error)."""
+        ...
+
+    def bucket_configs(self, bucket: str) -> dict[str, str]:
+        """Every document of the bucket, by name."""
+        ...
+
+    def put_bucket_config(self, bucket: str, name: str, document: str) -> None:
+        """Create or replace; durable when it returns."""
+        ...
+
+    def delete_bucket_config(self, bucket: str, name: str) -> bool:
+        """True if a document was removed (deleting a missing one is not an error here)."""
+        ...
+
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """Make the staged bytes durable (fsync + rename), then commit the metadata row.

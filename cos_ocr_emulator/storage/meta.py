@@ -24,34 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
-
-SCHEMA_VERSION = 1
-
-# crc64 is stored as decimal TEXT: it is an unsigned 64-bit value and SQLite INTEGER is signed.
-_SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE buckets (
-    name TEXT PRIMARY KEY, region TEXT NOT NULL, created INTEGER NOT NULL, public_read INTEGER NOT NULL
-);
-CREATE TABLE objects (
-    bucket TEXT NOT NULL, key TEXT NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
-    md5_hex TEXT NOT NULL, etag TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
-    content_type TEXT NOT NULL, storage_class TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL,
-    PRIMARY KEY (bucket, key)
-) WITHOUT ROWID;
-CREATE INDEX objects_by_blob ON objects (blob_id);
-CREATE TABLE uploads (
-    upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated INTEGER NOT NULL,
-    content_type TEXT NOT NULL, storage_class TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL
-);
-CREATE INDEX uploads_by_key ON uploads (bucket, key, initiated);
-CREATE TABLE parts (
-    upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
-    md5_hex TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
-    PRIMARY KEY (upload_id, part_number)
-) WITHOUT ROWID;
-CREATE INDEX parts_by_blob ON parts (blob_id);
-"""
+from cos_ocr_emulator.storage.schema import migrate
 
 _OBJECT_COLS = (
     "bucket, key, blob_id, size, md5_hex, etag, crc64, last_modified, content_type, storage_class, headers, meta"
@@ -159,7 +132,28 @@ class MetaTx:
         return bool(self._c.execute(sql, (name, name)).fetchone()[0])
 
     def delete_bucket(self, name: str) -> None:
+        self._c.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
         self._c.execute("DELETE FROM buckets WHERE name = ?", (name,))
+
+    # --- bucket configuration documents -------------------------------------------------------
+    def get_config(self, bucket: str, name: str) -> str | None:
+        row = self._c.execute(
+            "SELECT document FROM bucket_configs WHERE bucket = ? AND name = ?", (bucket, name)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def configs(self, bucket: str) -> dict[str, str]:
+        rows = self._c.execute("SELECT name, document FROM bucket_configs WHERE bucket = ? ORDER BY name", (bucket,))
+        return {str(r[0]): str(r[1]) for r in rows}
+
+    def put_config(self, bucket: str, name: str, document: str) -> None:
+        self._c.execute(
+            "INSERT OR REPLACE INTO bucket_configs (bucket, name, document) VALUES (?, ?, ?)", (bucket, name, document)
+        )
+
+    def delete_config(self, bucket: str, name: str) -> bool:
+        cur = self._c.execute("DELETE FROM bucket_configs WHERE bucket = ? AND name = ?", (bucket, name))
+        return cur.rowcount > 0
 
     # --- objects ------------------------------------------------------------------------------
     def get_object(self, bucket: str, key: str) -> tuple[ObjectInfo, str] | None:
@@ -302,7 +296,7 @@ class MetaTx:
         return {str(r[0]) for r in rows}
 
     def clear(self) -> None:
-        for table in ("parts", "uploads", "objects", "buckets"):
+        for table in ("parts", "uploads", "objects", "bucket_configs", "buckets"):
             self._c.execute(f"DELETE FROM {table}")
 
 
@@ -325,20 +319,7 @@ class MetaDB:
 
     def _migrate(self, path: Path | None) -> None:
         with self.tx(write=True) as _:
-            exists = self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-            ).fetchone()
-            if exists is None:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
-                self._conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                return
-            version = self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-            if version != SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{path}: metadata schema version {version}, this emulator understands {SCHEMA_VERSION}"
-                )
+            migrate(self._conn, path)
 
     @contextmanager
     def tx(self, *, write: bool = False) -> Iterator[MetaTx]:

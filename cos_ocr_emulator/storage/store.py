@@ -14,7 +14,8 @@ On-disk layout (disk mode; `data_dir` = Settings.data_dir):
     data_dir/
     ├── LOCK                     flock()ed while a store has the directory open (one emulator per dir)
     ├── meta.sqlite3             SQLite, WAL, synchronous=FULL: schema_version, buckets, objects,
-    ├── meta.sqlite3-wal         uploads, parts; every object/part row names a blob by SHA-256
+    ├── meta.sqlite3-wal         uploads, parts, bucket_configs (schema.py); every object/part row
+    │                            names a blob by SHA-256
     ├── meta.sqlite3-shm
     ├── tmp/
     │   └── <uuid4 hex>          a body being spooled; renamed or removed, leftovers wiped at open
@@ -214,6 +215,27 @@ class SqliteStore:
             if tx.bucket_has_content(name):
                 raise CosError("BucketNotEmpty", resource=name)
             tx.delete_bucket(name)
+
+    # --- bucket configuration documents -------------------------------------------------------
+    def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        with self._db.tx() as tx:
+            self._bucket(tx, bucket)
+            return tx.get_config(bucket, name)
+
+    def bucket_configs(self, bucket: str) -> dict[str, str]:
+        with self._db.tx() as tx:
+            self._bucket(tx, bucket)
+            return tx.configs(bucket)
+
+    def put_bucket_config(self, bucket: str, name: str, document: str) -> None:
+        with self._writing() as (tx, _):
+            self._bucket(tx, bucket)
+            tx.put_config(bucket, name, document)
+
+    def delete_bucket_config(self, bucket: str, name: str) -> bool:
+        with self._writing() as (tx, _):
+            self._bucket(tx, bucket)
+            return tx.delete_config(bucket, name)
 
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
