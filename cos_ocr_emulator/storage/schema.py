@@ -50,6 +50,27 @@ CREATE TABLE bucket_configs (
     bucket TEXT NOT NULL, name TEXT NOT NULL, document TEXT NOT NULL, PRIMARY KEY (bucket, name)
 ) WITHOUT ROWID;
 """,
+    # 3: object versions, and each object's own ACL and tags. `objects` keeps exactly the current version
+    # of each key (so plain listings and reads are unchanged); every other version and every delete
+    # marker lives in `object_versions`, ordered within a key by `seq` (higher = newer). A delete
+    # marker has no blob (NULL). Rows written before this step are the "null" version.
+    2: """
+ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null';
+ALTER TABLE objects ADD COLUMN acl TEXT NOT NULL DEFAULT '';
+ALTER TABLE objects ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE uploads ADD COLUMN acl TEXT NOT NULL DEFAULT '';
+ALTER TABLE uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE object_versions (
+    bucket TEXT NOT NULL, key TEXT NOT NULL, version_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    delete_marker INTEGER NOT NULL, blob_id TEXT, size INTEGER NOT NULL,
+    md5_hex TEXT NOT NULL, etag TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
+    content_type TEXT NOT NULL, storage_class TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL,
+    acl TEXT NOT NULL, tags TEXT NOT NULL,
+    PRIMARY KEY (bucket, key, version_id)
+) WITHOUT ROWID;
+CREATE INDEX object_versions_by_seq ON object_versions (bucket, key, seq);
+CREATE INDEX object_versions_by_blob ON object_versions (blob_id);
+""",
 }
 
 SCHEMA_VERSION = 1 + len(_STEPS)
