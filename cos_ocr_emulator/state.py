@@ -56,14 +56,7 @@ class EmulatorState:
         await self.startup()
 
     def _empty_bucket(self, bucket: str) -> None:
-        while True:
-            listing = self.store.list_objects(bucket, max_keys=1000)
-            for obj in listing.contents:
-                self.store.delete_object(bucket, obj.key)
-            for upload in self.store.list_uploads(bucket):
-                self.store.abort_upload(bucket, upload.key, upload.upload_id)
-            if not listing.is_truncated:
-                break
+        self.store.purge_bucket(bucket)
 
     @property
     def ocr(self) -> Any:
