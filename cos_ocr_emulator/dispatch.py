@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from cos_ocr_emulator.cos.config_routes import ROUTES
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.sdk_scope import coverage_markdown
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class Rule:
 
 RULES: tuple[Rule, ...] = (
     Rule("ListBuckets", "GET", "service"),
+    # Configuration sub-resources, restore, append, symlinks (cos/config_routes.py): before the plain
+    # operations they would otherwise fall through to.
+    *(Rule(operation, method, kind, query) for operation, method, kind, query, _ in ROUTES),
     # Bucket level
     Rule("OCR", "GET", "bucket", ci_process="OCR"),
     Rule("GetBucketLocation", "GET", "bucket", ("location",)),
@@ -53,9 +58,8 @@ RULES: tuple[Rule, ...] = (
 # (a GET ?acl served as a plain GET Object would hand the client the object bytes instead).
 UNSUPPORTED_SUBRESOURCES = frozenset(
     {
-        "acl", "cors", "lifecycle", "policy", "tagging", "versioning", "versions", "website", "replication",
-        "logging", "inventory", "referer", "domain", "restore", "append", "select", "encryption",
-        "object-lock", "intelligenttiering", "accelerate", "origin", "symlink", "rename",
+        "acl", "cors", "policy", "tagging", "versioning", "versions", "select", "accelerate", "rename",
+        "live", "vod", "comp",
     }
 )  # fmt: skip
 
@@ -110,6 +114,7 @@ def supported_markdown() -> str:
             query = f"`ci-process={rule.ci_process}`"
         lines.append(f"| {rule.operation} | {rule.method} | {rule.kind} | {query} | {rule.header or ''} |")
     lines += ["", "Sub-resources answered `501 NotImplemented`: " + ", ".join(sorted(UNSUPPORTED_SUBRESOURCES)), ""]
+    lines += coverage_markdown()
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from cos_ocr_emulator.admin.inject import inject
 from cos_ocr_emulator.auth.keys import authorize
 from cos_ocr_emulator.auth.verify import SignedRequest, authenticate
 from cos_ocr_emulator.cos import bucket, multipart, object
+from cos_ocr_emulator.cos.config_routes import ROUTES
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.dispatch import READ_ONLY, action_for, operation_for
 from cos_ocr_emulator.errors import CosError
@@ -46,6 +47,7 @@ HANDLERS: dict[str, Handler] = {
     "AbortMultipartUpload": multipart.abort_multipart_upload,
     "ListMultipartUploads": multipart.list_multipart_uploads,
     "OCR": lambda ctx: _ocr(ctx),
+    **{operation: handler for operation, _, _, _, handler in ROUTES},
 }
 
 

@@ -71,4 +71,4 @@ def coverage_markdown() -> list[str]:
     if NOT_WORKING:
         lines += ["", "In scope but not working yet:", ""]
         lines += [f"- `{method}`: {reason}" for method, reason in sorted(NOT_WORKING.items())]
-    return lines + [""]
+    return [*lines, ""]

@@ -10,6 +10,7 @@ import anyio.to_thread
 from starlette.requests import Request
 
 from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.cos.sse import sse_headers
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.request import CosRequest
 from cos_ocr_emulator.storage.base import Store
@@ -58,6 +59,7 @@ class Ctx:
         if storage_class not in STORAGE_CLASSES:
             raise CosError("InvalidArgument", f"x-cos-storage-class {storage_class!r} is not a COS storage class.")
         stored = {name: value for name in STORED_HEADERS if (value := self.req.header(name))}
+        stored.update(sse_headers(self.req.headers, self.store.get_bucket_config(self.req.bucket, "encryption")))
         meta = {name: value for name, value in self.req.headers.items() if name.startswith("x-cos-meta-")}
         return NewObject(
             content_type=self.req.header("content-type") or "application/octet-stream",

@@ -12,6 +12,9 @@ from starlette.responses import Response, StreamingResponse
 
 from cos_ocr_emulator.cos.conditions import check_preconditions, parse_content_md5, parse_copy_source, parse_range
 from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.cos.restore import check_readable
+from cos_ocr_emulator.cos.sse import sse_echo
+from cos_ocr_emulator.cos.symlink import follow
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import SERVER_COS, empty_response, object_headers, xml_response
 from cos_ocr_emulator.storage.models import NewObject, ObjectInfo, StagedBody
@@ -46,11 +49,13 @@ async def put_object(ctx: Ctx) -> Response:
     new = ctx.new_object()
     staged = await stage_body(ctx)
     info = await ctx.run(ctx.store.put_object, ctx.req.bucket, ctx.req.key, staged, new)
-    return empty_response(headers={"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64)})
+    return empty_response(
+        headers={"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64), **sse_echo(info.headers)}
+    )
 
 
 def _head(ctx: Ctx) -> ObjectInfo:
-    return ctx.store.head_object(ctx.req.bucket, ctx.req.key)
+    return follow(ctx, ctx.store.head_object(ctx.req.bucket, ctx.req.key))
 
 
 def _not_modified(info: ObjectInfo) -> Response:
@@ -78,6 +83,7 @@ async def head_object(ctx: Ctx) -> Response:
 
 async def get_object(ctx: Ctx) -> Response:
     info = _head(ctx)
+    check_readable(info)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
     status, headers, span = _prepared(ctx, info)
@@ -100,6 +106,7 @@ async def put_object_copy(ctx: Ctx) -> Response:
     source = ctx.req.header("x-cos-copy-source") or ""
     src_bucket, src_key = parse_copy_source(source)
     src = ctx.store.head_object(src_bucket, src_key)
+    check_readable(src)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     directive = (ctx.req.header("x-cos-metadata-directive") or "Copy").capitalize()
     if directive not in {"Copy", "Replaced"}:

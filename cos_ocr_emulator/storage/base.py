@@ -86,8 +86,10 @@ class Store(Protocol):
         *,
         acl: str | None = None,
         tags: tuple[tuple[str, str], ...] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> ObjectInfo:
-        """Replace a version's ACL document and/or tags in place (None leaves a field as it is)."""
+        """Replace a version's ACL document and/or tags in place, or the current version's stored
+        headers (None leaves a field as it is)."""
         ...
 
     def read_range(self, info: ObjectInfo, start: int, end: int) -> Iterator[bytes]:

@@ -309,17 +309,23 @@ class SqliteStore:
         *,
         acl: str | None = None,
         tags: tuple[tuple[str, str], ...] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> ObjectInfo:
-        """Replace an existing version's ACL and/or tags (PUT ?acl, PUT/DELETE ?tagging); the bytes,
-        ETag and Last-Modified stay."""
+        """Replace an existing version's ACL and/or tags (PUT ?acl, PUT/DELETE ?tagging), or the current
+        version's stored headers (a restore's x-cos-restore); the bytes, ETag and Last-Modified stay."""
         with self._writing() as (tx, _):
             info, md5_hex = self._lookup(tx, bucket, key, version_id)
             updated = dataclasses.replace(
-                info, acl=info.acl if acl is None else acl, tags=info.tags if tags is None else tags
+                info,
+                acl=info.acl if acl is None else acl,
+                tags=info.tags if tags is None else tags,
+                headers=info.headers if headers is None else dict(headers),
             )
             current = tx.get_object(bucket, key)
             if current is not None and current[0].version_id == info.version_id:
                 tx.put_object(updated, md5_hex)
+            elif headers is not None:
+                raise CosError("InvalidRequest", "The emulator changes stored headers of the current version only.")
             else:
                 tx.update_version_fields(bucket, key, info.version_id, acl=updated.acl, tags=dump_tags(updated.tags))
         return updated

@@ -124,16 +124,16 @@ def validate(element: ET.Element, fields: Iterable[Field], where: str) -> None:
             raise malformed(f"<{where}> needs a <{field.name}>.")
 
 
-def _nodes(element: ET.Element) -> list[Node]:
+def element_nodes(element: ET.Element) -> list[Node]:
     out: list[Node] = []
     for child in element:
-        out.append((local(child.tag), _nodes(child) if len(child) else text_of(child)))
+        out.append((local(child.tag), element_nodes(child) if len(child) else text_of(child)))
     return out
 
 
 def canonical(element: ET.Element) -> str:
     """The document re-rendered: no namespace, no insignificant whitespace, a stable prolog."""
-    return document(local(element.tag), _nodes(element)).decode("utf-8")
+    return document(local(element.tag), element_nodes(element)).decode("utf-8")
 
 
 Check = Callable[[ET.Element], None]
