@@ -29,6 +29,21 @@ RULES: tuple[Rule, ...] = (
     Rule("OCR", "GET", "bucket", ci_process="OCR"),
     Rule("GetBucketLocation", "GET", "bucket", ("location",)),
     Rule("ListMultipartUploads", "GET", "bucket", ("uploads",)),
+    Rule("GetBucketACL", "GET", "bucket", ("acl",)),
+    Rule("PutBucketACL", "PUT", "bucket", ("acl",)),
+    Rule("GetBucketCORS", "GET", "bucket", ("cors",)),
+    Rule("PutBucketCORS", "PUT", "bucket", ("cors",)),
+    Rule("DeleteBucketCORS", "DELETE", "bucket", ("cors",)),
+    Rule("GetBucketTagging", "GET", "bucket", ("tagging",)),
+    Rule("PutBucketTagging", "PUT", "bucket", ("tagging",)),
+    Rule("DeleteBucketTagging", "DELETE", "bucket", ("tagging",)),
+    Rule("GetBucketVersioning", "GET", "bucket", ("versioning",)),
+    Rule("PutBucketVersioning", "PUT", "bucket", ("versioning",)),
+    Rule("ListObjectVersions", "GET", "bucket", ("versions",)),
+    Rule("GetBucketPolicy", "GET", "bucket", ("policy",)),
+    Rule("PutBucketPolicy", "PUT", "bucket", ("policy",)),
+    Rule("DeleteBucketPolicy", "DELETE", "bucket", ("policy",)),
+    Rule("OptionsObject", "OPTIONS", "bucket"),
     Rule("ListObjects", "GET", "bucket"),
     Rule("HeadBucket", "HEAD", "bucket"),
     Rule("PutBucket", "PUT", "bucket"),
@@ -37,6 +52,12 @@ RULES: tuple[Rule, ...] = (
     # Object level
     Rule("OCR", "GET", "object", ci_process="OCR"),
     Rule("ListParts", "GET", "object", ("uploadid",)),
+    Rule("GetObjectACL", "GET", "object", ("acl",)),
+    Rule("PutObjectACL", "PUT", "object", ("acl",)),
+    Rule("GetObjectTagging", "GET", "object", ("tagging",)),
+    Rule("PutObjectTagging", "PUT", "object", ("tagging",)),
+    Rule("DeleteObjectTagging", "DELETE", "object", ("tagging",)),
+    Rule("OptionsObject", "OPTIONS", "object"),
     Rule("GetObject", "GET", "object"),
     Rule("HeadObject", "HEAD", "object"),
     Rule("UploadPartCopy", "PUT", "object", ("partnumber", "uploadid"), header="x-cos-copy-source"),
@@ -53,16 +74,18 @@ RULES: tuple[Rule, ...] = (
 # (a GET ?acl served as a plain GET Object would hand the client the object bytes instead).
 UNSUPPORTED_SUBRESOURCES = frozenset(
     {
-        "acl", "cors", "lifecycle", "policy", "tagging", "versioning", "versions", "website", "replication",
+        "lifecycle", "website", "replication",
         "logging", "inventory", "referer", "domain", "restore", "append", "select", "encryption",
         "object-lock", "intelligenttiering", "accelerate", "origin", "symlink", "rename",
     }
 )  # fmt: skip
 
 # The permission each operation needs in a key's `actions` list (CAM style).
-CI_ACTIONS = {"OCR": "ci:CreateOCRJob"}
+CI_ACTIONS = {"OCR": "ci:CreateOCRJob", "ListObjectVersions": "cos:GetBucketObjectVersions"}
 
 READ_ONLY = frozenset({"GetObject", "HeadObject", "ListObjects", "HeadBucket", "GetBucketLocation"})
+# Browsers never sign a CORS preflight; it is answered from the bucket's CORS rules alone.
+UNSIGNED = frozenset({"OptionsObject"})
 
 
 def action_for(operation: str) -> str:

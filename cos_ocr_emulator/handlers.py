@@ -16,9 +16,10 @@ from cos_ocr_emulator.addressing import Target, resolve
 from cos_ocr_emulator.admin.inject import inject
 from cos_ocr_emulator.auth.keys import authorize
 from cos_ocr_emulator.auth.verify import SignedRequest, authenticate
-from cos_ocr_emulator.cos import bucket, multipart, object
+from cos_ocr_emulator.cos import acl, bucket, cors, multipart, object, policy, tagging, versioning
+from cos_ocr_emulator.cos.access import anonymous_read_allowed
 from cos_ocr_emulator.cos.context import Ctx
-from cos_ocr_emulator.dispatch import READ_ONLY, action_for, operation_for
+from cos_ocr_emulator.dispatch import READ_ONLY, UNSIGNED, action_for, operation_for
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.request import CosRequest, parse_query
 from cos_ocr_emulator.state import EmulatorState
@@ -45,6 +46,26 @@ HANDLERS: dict[str, Handler] = {
     "CompleteMultipartUpload": multipart.complete_multipart_upload,
     "AbortMultipartUpload": multipart.abort_multipart_upload,
     "ListMultipartUploads": multipart.list_multipart_uploads,
+    "GetBucketACL": acl.get_bucket_acl,
+    "PutBucketACL": acl.put_bucket_acl,
+    "GetObjectACL": acl.get_object_acl,
+    "PutObjectACL": acl.put_object_acl,
+    "GetBucketCORS": cors.get_bucket_cors,
+    "PutBucketCORS": cors.put_bucket_cors,
+    "DeleteBucketCORS": cors.delete_bucket_cors,
+    "OptionsObject": cors.options_object,
+    "GetBucketTagging": tagging.get_bucket_tagging,
+    "PutBucketTagging": tagging.put_bucket_tagging,
+    "DeleteBucketTagging": tagging.delete_bucket_tagging,
+    "GetObjectTagging": tagging.get_object_tagging,
+    "PutObjectTagging": tagging.put_object_tagging,
+    "DeleteObjectTagging": tagging.delete_object_tagging,
+    "GetBucketVersioning": versioning.get_bucket_versioning,
+    "PutBucketVersioning": versioning.put_bucket_versioning,
+    "ListObjectVersions": versioning.list_object_versions,
+    "GetBucketPolicy": policy.get_bucket_policy,
+    "PutBucketPolicy": policy.put_bucket_policy,
+    "DeleteBucketPolicy": policy.delete_bucket_policy,
     "OCR": lambda ctx: _ocr(ctx),
 }
 
@@ -112,8 +133,8 @@ async def cos_entry(http: Request) -> Response:
         state.settings,
         # Signatures are checked against the real clock even in deterministic mode.
         time.time(),
-        public_read=state.is_public(req.target.bucket),
-        read_only=operation in READ_ONLY,
+        public_read=lambda: _anonymous_may(state, req, operation),
+        read_only=operation in READ_ONLY or operation in UNSIGNED,
     )
     info.update(auth=outcome.verdict, secret_id=outcome.principal.secret_id)
     if dispatch_error is not None:
@@ -125,5 +146,31 @@ async def cos_entry(http: Request) -> Response:
     )
     rule = state.fault_for(req.target.bucket, req.key, operation, retry=req.header("x-cos-sdk-retry") == "true")
     if rule is not None:
-        return await inject(rule, http.scope, lambda: HANDLERS[operation](ctx))
-    return await HANDLERS[operation](ctx)
+        return await inject(rule, http.scope, lambda: _with_cors(ctx, operation))
+    return await _with_cors(ctx, operation)
+
+
+def _anonymous_may(state: EmulatorState, req: CosRequest, operation: str | None) -> bool:
+    """Asked only for an unsigned request: ACLs and policy are looked up then, not for every call."""
+    if operation is None:
+        return False
+    if operation in UNSIGNED:
+        return True
+    action = action_for(operation)
+    return anonymous_read_allowed(
+        state.store, state.settings, action, operation, req.target.bucket, req.key, req.param("versionid")
+    )
+
+
+async def _with_cors(ctx: Ctx, operation: str) -> Response:
+    """Run the handler; a request with an Origin that a CORS rule allows gets the Access-Control-* headers,
+    on errors too (a browser can only read an error it is allowed to see)."""
+    if operation in UNSIGNED or not ctx.req.header("origin"):
+        return await HANDLERS[operation](ctx)
+    try:
+        response = await HANDLERS[operation](ctx)
+    except CosError as exc:
+        exc.headers.update(cors.cors_headers(ctx.store, ctx.req))
+        raise
+    response.headers.update(cors.cors_headers(ctx.store, ctx.req))
+    return response

@@ -79,16 +79,6 @@ class EmulatorState:
         if self.settings.default_bucket not in names:
             self.store.create_bucket(self.settings.default_bucket, self.settings.region)
 
-    def is_public(self, bucket: str | None) -> bool:
-        if bucket is None:
-            return False
-        if bucket in self.settings.public_buckets:
-            return True
-        try:
-            return self.store.get_bucket(bucket).public_read
-        except CosError:
-            return False
-
     def bucket_exists(self, name: str) -> bool:
         try:
             self.store.get_bucket(name)

@@ -1,8 +1,8 @@
 """Bucket operations: PutBucket, HeadBucket, DeleteBucket, ListObjects (v1), GetBucketLocation,
 DeleteMultipleObjects, and ListBuckets on the service host.
 
-Deviations (docs/deviations.md): ACL/CORS/lifecycle sub-resources answer 501; every bucket lives in
-the configured region unless the request's host names another.
+Deviations (docs/deviations.md): every bucket lives in the configured region unless the request's host
+names another.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from cos_ocr_emulator.addressing import is_valid_bucket_name
+from cos_ocr_emulator.cos.acl import ACL
+from cos_ocr_emulator.cos.acl_model import acl_from_headers
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import empty_response, xml_response
@@ -28,8 +30,10 @@ async def put_bucket(ctx: Ctx) -> Response:
         raise CosError("InvalidBucketName", f"{name!r} is not a valid bucket name (<name>-<appid>, lower case).")
     if not name.endswith(ctx.settings.bucket_suffix):
         raise CosError("InvalidBucketName", f"Bucket names here end with the APPID -{ctx.settings.appid}.")
-    public = (ctx.req.header("x-cos-acl") or "").lower() in {"public-read", "public-read-write"}
-    ctx.store.create_bucket(name, ctx.req.target.region or ctx.settings.region, public_read=public)
+    acl = acl_from_headers(ctx.req.headers, for_object=False)  # a bad x-cos-acl creates nothing
+    ctx.store.create_bucket(name, ctx.req.target.region or ctx.settings.region)
+    if acl is not None:
+        await ctx.run(ctx.store.put_bucket_config, name, ACL, acl)
     return empty_response()
 
 

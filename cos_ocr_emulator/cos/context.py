@@ -10,6 +10,8 @@ import anyio.to_thread
 from starlette.requests import Request
 
 from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.cos.acl_model import DEFAULT, acl_from_headers
+from cos_ocr_emulator.cos.tags_header import tags_from_header
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.request import CosRequest
 from cos_ocr_emulator.storage.base import Store
@@ -53,7 +55,8 @@ class Ctx:
         return b"".join(chunks)
 
     def new_object(self) -> NewObject:
-        """Content type, stored headers and x-cos-meta-* from the request headers."""
+        """Content type, stored headers, x-cos-meta-*, ACL (x-cos-acl, x-cos-grant-*) and x-cos-tagging
+        from the request headers; a bad value is refused before any byte is stored."""
         storage_class = (self.req.header("x-cos-storage-class") or "STANDARD").upper()
         if storage_class not in STORAGE_CLASSES:
             raise CosError("InvalidArgument", f"x-cos-storage-class {storage_class!r} is not a COS storage class.")
@@ -64,4 +67,6 @@ class Ctx:
             storage_class=storage_class,
             headers=stored,
             meta=meta,
+            acl=acl_from_headers(self.req.headers, for_object=True) or DEFAULT,
+            tags=tags_from_header(self.req.header("x-cos-tagging")),
         )

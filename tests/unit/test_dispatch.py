@@ -40,7 +40,7 @@ def test_operation_vectors(method, kind, query, headers, ci, operation):
 
 
 @pytest.mark.parametrize(
-    ("method", "kind"), [("POST", "object"), ("PATCH", "bucket"), ("PUT", "service"), ("OPTIONS", "object")]
+    ("method", "kind"), [("POST", "object"), ("PATCH", "bucket"), ("PUT", "service"), ("OPTIONS", "service")]
 )
 def test_unknown_method_is_method_not_allowed(method, kind):
     with pytest.raises(CosError) as info:
@@ -49,7 +49,7 @@ def test_unknown_method_is_method_not_allowed(method, kind):
     assert "Allow" in info.value.headers
 
 
-@pytest.mark.parametrize("query", [{"acl"}, {"cors"}, {"tagging"}, {"versioning"}])
+@pytest.mark.parametrize("query", [{"lifecycle"}, {"website"}, {"replication"}, {"logging"}])
 def test_unimplemented_subresources_answer_501(query):
     with pytest.raises(CosError) as info:
         operation_for("GET", "bucket", query, set(), None)
@@ -61,6 +61,25 @@ def test_other_ci_process_is_not_implemented():
         operation_for("GET", "object", {"ci-process"}, set(), "DocPreview")
     assert info.value.code == "NotImplemented"
     assert "DocPreview" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("method", "kind", "query", "operation"),
+    [
+        ("GET", "bucket", {"acl"}, "GetBucketACL"),
+        ("PUT", "object", {"acl"}, "PutObjectACL"),
+        ("DELETE", "bucket", {"cors"}, "DeleteBucketCORS"),
+        ("OPTIONS", "object", set(), "OptionsObject"),
+        ("OPTIONS", "bucket", set(), "OptionsObject"),
+        ("PUT", "object", {"tagging"}, "PutObjectTagging"),
+        ("DELETE", "bucket", {"tagging"}, "DeleteBucketTagging"),
+        ("GET", "bucket", {"versioning"}, "GetBucketVersioning"),
+        ("GET", "bucket", {"versions", "prefix"}, "ListObjectVersions"),
+        ("PUT", "bucket", {"policy"}, "PutBucketPolicy"),
+    ],
+)
+def test_configuration_subresources(method, kind, query, operation):
+    assert operation_for(method, kind, query, set(), None) == operation
 
 
 def test_actions():
