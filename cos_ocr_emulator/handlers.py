@@ -15,7 +15,7 @@ from starlette.responses import Response
 from cos_ocr_emulator.addressing import Target, resolve
 from cos_ocr_emulator.admin.inject import inject
 from cos_ocr_emulator.auth.keys import authorize
-from cos_ocr_emulator.auth.verify import SignedRequest, authenticate
+from cos_ocr_emulator.auth.verify import ANONYMOUS, AuthOutcome, SignedRequest, authenticate
 from cos_ocr_emulator.cos import acl, bucket, cors, multipart, object, policy, tagging, versioning
 from cos_ocr_emulator.cos.access import anonymous_read_allowed
 from cos_ocr_emulator.cos.context import Ctx
@@ -126,16 +126,21 @@ async def cos_entry(http: Request) -> Response:
     except CosError as exc:
         dispatch_error = exc
     info.update(operation=operation, auth="refused")
-    outcome = authenticate(
-        SignedRequest(
-            method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
-        ),
-        state.settings,
-        # Signatures are checked against the real clock even in deterministic mode.
-        time.time(),
-        public_read=lambda: _anonymous_may(state, req, operation),
-        read_only=operation in READ_ONLY or operation in UNSIGNED,
-    )
+    if operation in UNSIGNED:
+        # A browser sends the preflight to the URL it will use, presigned query and all, but never signs
+        # the OPTIONS itself: the CORS rules alone decide.
+        outcome = AuthOutcome(ANONYMOUS, "anonymous")
+    else:
+        outcome = authenticate(
+            SignedRequest(
+                method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
+            ),
+            state.settings,
+            # Signatures are checked against the real clock even in deterministic mode.
+            time.time(),
+            public_read=lambda: _anonymous_may(state, req, operation),
+            read_only=operation in READ_ONLY,
+        )
     info.update(auth=outcome.verdict, secret_id=outcome.principal.secret_id)
     if dispatch_error is not None:
         raise dispatch_error
@@ -154,8 +159,6 @@ def _anonymous_may(state: EmulatorState, req: CosRequest, operation: str | None)
     """Asked only for an unsigned request: ACLs and policy are looked up then, not for every call."""
     if operation is None:
         return False
-    if operation in UNSIGNED:
-        return True
     action = action_for(operation)
     return anonymous_read_allowed(
         state.store, state.settings, action, operation, req.target.bucket, req.key, req.param("versionid")
