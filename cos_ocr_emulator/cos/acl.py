@@ -42,30 +42,28 @@ async def _requested(ctx: Ctx, *, for_object: bool) -> str:
 
 
 async def get_bucket_acl(ctx: Ctx) -> Response:
-    grants = bucket_grants(ctx.store, ctx.req.bucket)
+    grants = bucket_grants(ctx.store.sync, ctx.req.bucket)
     return xml_response(
         render_acl(ctx.settings.appid, grants), headers={"x-cos-acl": canned_name(grants, for_object=False)}
     )
 
 
 async def put_bucket_acl(ctx: Ctx) -> Response:
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     document = await _requested(ctx, for_object=False)
-    await ctx.run(ctx.store.put_bucket_config, ctx.req.bucket, ACL, document)
+    await ctx.store.put_bucket_config(ctx.req.bucket, ACL, document)
     return empty_response()
 
 
 async def get_object_acl(ctx: Ctx) -> Response:
-    info = ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
     grants = load_acl(info.acl)
     canned = canned_name(grants, for_object=True, is_default=info.acl == DEFAULT)
     return xml_response(render_acl(ctx.settings.appid, grants), headers={"x-cos-acl": canned})
 
 
 async def put_object_acl(ctx: Ctx) -> Response:
-    ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))  # NoSuchKey before the body
+    await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))  # NoSuchKey before the body
     document = await _requested(ctx, for_object=True)
-    await ctx.run(
-        lambda: ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), acl=document)
-    )
+    await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), acl=document)
     return empty_response()

@@ -24,21 +24,21 @@ def _rules(store: Store, bucket: str) -> list[CorsRule]:
 
 
 async def get_bucket_cors(ctx: Ctx) -> Response:
-    document = ctx.store.get_bucket_config(ctx.req.bucket, CORS)
+    document = await ctx.store.get_bucket_config(ctx.req.bucket, CORS)
     if document is None:
         raise CosError("NoSuchCORSConfiguration")
     return xml_response(render_cors(*load_cors(document)))
 
 
 async def put_bucket_cors(ctx: Ctx) -> Response:
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     rules, vary = parse_cors(await ctx.body_bytes(limit=64 * 1024))
-    await ctx.run(ctx.store.put_bucket_config, ctx.req.bucket, CORS, dump_cors(rules, vary))
+    await ctx.store.put_bucket_config(ctx.req.bucket, CORS, dump_cors(rules, vary))
     return empty_response()
 
 
 async def delete_bucket_cors(ctx: Ctx) -> Response:
-    await ctx.run(ctx.store.delete_bucket_config, ctx.req.bucket, CORS)
+    await ctx.store.delete_bucket_config(ctx.req.bucket, CORS)
     return empty_response(204)
 
 
@@ -53,7 +53,7 @@ async def options_object(ctx: Ctx) -> Response:
     if not origin or not method:
         raise CosError("BadRequest", "Insufficient information. Origin and Access-Control-Request-Method are needed.")
     wanted = _requested_headers(ctx.req.header("access-control-request-headers"))
-    rule = match(_rules(ctx.store, ctx.req.bucket), origin, method, wanted)
+    rule = match(_rules(ctx.store.sync, ctx.req.bucket), origin, method, wanted)
     if rule is None:
         raise CosError("AccessForbidden")
     headers = {

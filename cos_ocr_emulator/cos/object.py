@@ -42,10 +42,10 @@ async def stage_body(ctx: Ctx) -> StagedBody:
     staged = await ctx.store.stage(ctx.body_stream(), max_size=ctx.settings.max_object_size)
     declared = ctx.req.header("content-length")
     if declared is not None and declared.isdigit() and int(declared) != staged.size:
-        ctx.store.discard(staged)
+        await ctx.store.discard(staged)
         raise CosError("IncompleteBody", f"Content-Length said {declared} bytes but {staged.size} arrived.")
     if expected_md5 is not None and expected_md5 != staged.md5_hex:
-        ctx.store.discard(staged)
+        await ctx.store.discard(staged)
         raise CosError("BadDigest", f"Content-MD5 is {expected_md5} but the body's MD5 is {staged.md5_hex}.")
     return staged
 
@@ -53,7 +53,7 @@ async def stage_body(ctx: Ctx) -> StagedBody:
 async def put_object(ctx: Ctx) -> Response:
     new = ctx.new_object()
     staged = await stage_body(ctx)
-    info = await ctx.run(ctx.store.put_object, ctx.req.bucket, ctx.req.key, staged, new)
+    info = await ctx.store.put_object(ctx.req.bucket, ctx.req.key, staged, new)
     headers = {"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64), **version_header(info.version_id)}
     return empty_response(headers=headers)
 
@@ -62,8 +62,8 @@ def version_header(version_id: str | None) -> dict[str, str]:
     return {"x-cos-version-id": version_id} if version_id not in (None, NULL_VERSION) else {}
 
 
-def _head(ctx: Ctx) -> ObjectInfo:
-    return ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+async def _head(ctx: Ctx) -> ObjectInfo:
+    return await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
 
 
 def _not_modified(info: ObjectInfo) -> Response:
@@ -82,7 +82,7 @@ def _prepared(ctx: Ctx, info: ObjectInfo) -> tuple[int, dict[str, str], tuple[in
 
 
 async def head_object(ctx: Ctx) -> Response:
-    info = _head(ctx)
+    info = await _head(ctx)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
     status, headers, _ = _prepared(ctx, info)
@@ -90,7 +90,7 @@ async def head_object(ctx: Ctx) -> Response:
 
 
 async def get_object(ctx: Ctx) -> Response:
-    info = _head(ctx)
+    info = await _head(ctx)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
     status, headers, span = _prepared(ctx, info)
@@ -105,7 +105,7 @@ async def get_object(ctx: Ctx) -> Response:
 
 
 async def delete_object(ctx: Ctx) -> Response:
-    outcome = await ctx.run(ctx.store.delete_object, ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    outcome = await ctx.store.delete_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
     headers = {"x-cos-version-id": outcome.version_id} if outcome.version_id is not None else {}
     if outcome.delete_marker:
         headers["x-cos-delete-marker"] = "true"
@@ -116,7 +116,7 @@ async def put_object_copy(ctx: Ctx) -> Response:
     source = ctx.req.header("x-cos-copy-source") or ""
     src_bucket, src_key = parse_copy_source(source)
     src_version = copy_source_version(source)
-    src = ctx.store.head_object(src_bucket, src_key, src_version)
+    src = await ctx.store.head_object(src_bucket, src_key, src_version)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     directive = (ctx.req.header("x-cos-metadata-directive") or "Copy").capitalize()
     if directive not in {"Copy", "Replaced"}:
@@ -134,7 +134,7 @@ async def put_object_copy(ctx: Ctx) -> Response:
     new = ctx.new_object() if directive == "Replaced" else _copied(src, ctx.new_object())
     if tagging == "Copy":
         new = dataclasses.replace(new, tags=src.tags)
-    info = await ctx.run(ctx.store.copy_object, src_bucket, src_key, ctx.req.bucket, ctx.req.key, new, src_version)
+    info = await ctx.store.copy_object(src_bucket, src_key, ctx.req.bucket, ctx.req.key, new, src_version)
     headers = {"x-cos-hash-crc64ecma": str(info.crc64), **version_header(info.version_id)}
     if src.version_id != NULL_VERSION:
         headers["x-cos-copy-source-version-id"] = src.version_id

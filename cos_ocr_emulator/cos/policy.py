@@ -82,19 +82,19 @@ def anonymous_verdict(document: str, action: str, resource: str) -> bool | None:
 
 
 async def get_bucket_policy(ctx: Ctx) -> Response:
-    document = ctx.store.get_bucket_config(ctx.req.bucket, POLICY)
+    document = await ctx.store.get_bucket_config(ctx.req.bucket, POLICY)
     if document is None:
         raise CosError("NoSuchPolicy")
     return Response(document.encode(), headers={"Content-Type": "application/json", "Server": SERVER_COS})
 
 
 async def put_bucket_policy(ctx: Ctx) -> Response:
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     document = validate_policy(await ctx.body_bytes(limit=MAX_POLICY_BYTES))
-    await ctx.run(ctx.store.put_bucket_config, ctx.req.bucket, POLICY, document)
+    await ctx.store.put_bucket_config(ctx.req.bucket, POLICY, document)
     return empty_response(204)
 
 
 async def delete_bucket_policy(ctx: Ctx) -> Response:
-    await ctx.run(ctx.store.delete_bucket_config, ctx.req.bucket, POLICY)
+    await ctx.store.delete_bucket_config(ctx.req.bucket, POLICY)
     return empty_response(204)

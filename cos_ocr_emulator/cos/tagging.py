@@ -25,7 +25,7 @@ def _no_tags() -> CosError:
 
 
 async def get_object_tagging(ctx: Ctx) -> Response:
-    info = ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
     if not info.tags:
         raise _no_tags()
     return xml_response(render_tagging(info.tags), headers=_version_header(info.version_id))
@@ -33,16 +33,12 @@ async def get_object_tagging(ctx: Ctx) -> Response:
 
 async def put_object_tagging(ctx: Ctx) -> Response:
     tags = check_tags(parse_tagging(await ctx.body_bytes(limit=64 * 1024)), limit=MAX_OBJECT_TAGS)
-    info = await ctx.run(
-        lambda: ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), tags=tags)
-    )
+    info = await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), tags=tags)
     return empty_response(headers=_version_header(info.version_id))
 
 
 async def delete_object_tagging(ctx: Ctx) -> Response:
-    info = await ctx.run(
-        lambda: ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), tags=())
-    )
+    info = await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), tags=())
     return empty_response(204, headers=_version_header(info.version_id))
 
 
@@ -51,19 +47,19 @@ def _version_header(version_id: str) -> dict[str, str]:
 
 
 async def get_bucket_tagging(ctx: Ctx) -> Response:
-    document = ctx.store.get_bucket_config(ctx.req.bucket, TAGGING)
+    document = await ctx.store.get_bucket_config(ctx.req.bucket, TAGGING)
     if document is None:
         raise _no_tags()
     return xml_response(render_tagging(load_tags(document)))
 
 
 async def put_bucket_tagging(ctx: Ctx) -> Response:
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     tags = check_tags(parse_tagging(await ctx.body_bytes(limit=64 * 1024)), limit=MAX_BUCKET_TAGS)
-    await ctx.run(ctx.store.put_bucket_config, ctx.req.bucket, TAGGING, dump_tags(tags))
+    await ctx.store.put_bucket_config(ctx.req.bucket, TAGGING, dump_tags(tags))
     return empty_response()
 
 
 async def delete_bucket_tagging(ctx: Ctx) -> Response:
-    await ctx.run(ctx.store.delete_bucket_config, ctx.req.bucket, TAGGING)
+    await ctx.store.delete_bucket_config(ctx.req.bucket, TAGGING)
     return empty_response(204)

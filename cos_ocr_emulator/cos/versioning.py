@@ -19,13 +19,13 @@ from cos_ocr_emulator.xml.versioning import parse_versioning, render_list_versio
 
 
 async def get_bucket_versioning(ctx: Ctx) -> Response:
-    return xml_response(render_versioning(ctx.store.get_bucket_config(ctx.req.bucket, VERSIONING)))
+    return xml_response(render_versioning(await ctx.store.get_bucket_config(ctx.req.bucket, VERSIONING)))
 
 
 async def put_bucket_versioning(ctx: Ctx) -> Response:
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     status = parse_versioning(await ctx.body_bytes(limit=16 * 1024))
-    await ctx.run(ctx.store.put_bucket_config, ctx.req.bucket, VERSIONING, status)
+    await ctx.store.put_bucket_config(ctx.req.bucket, VERSIONING, status)
     return empty_response()
 
 
@@ -42,7 +42,7 @@ async def list_object_versions(ctx: Ctx) -> Response:
     if options["version_id_marker"] and not options["key_marker"]:
         raise CosError("InvalidArgument", "A version-id marker cannot be specified without a key marker.")
     max_keys = ctx.req.int_param("max-keys", 1000, low=0, high=1000)
-    listing = ctx.store.list_versions(ctx.req.bucket, max_keys=max_keys, **options)
+    listing = await ctx.store.list_versions(ctx.req.bucket, max_keys=max_keys, **options)
     body = render_list_versions(
         ctx.req.bucket, listing, max_keys=max_keys, url_encode=encoding == "url",
         owner=owner_nodes(ctx.settings.appid), **options,

@@ -1,6 +1,6 @@
 """COS XML bodies: errors, listings, multipart and copy results, and the two request bodies we parse.
 
-Shapes follow the COS API pages and what the SDKs parse (wire notes §7.3, §7.4, §8.1): no namespace,
+Shapes follow the COS API pages and what the SDKs parse (docs/wire-compat.md §5.3, §5.4, §6.1): no namespace,
 booleans in lower case, `Contents`/`CommonPrefixes` repeated, keys percent-encoded (`%20`, never `+`)
 when the client asked for `encoding-type=url`.
 """
@@ -12,7 +12,8 @@ from datetime import datetime
 from urllib.parse import quote
 
 from cos_ocr_emulator.errors import CosError
-from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
+from cos_ocr_emulator.limits import MAX_DELETE_KEYS, MAX_KEYS
+from cos_ocr_emulator.storage.models import BucketInfo, DeleteOutcome, ListResult, ObjectInfo, PartInfo, UploadInfo
 from cos_ocr_emulator.xml._writer import Node, document
 from cos_ocr_emulator.xml.parse import child_text, local, parse_body
 
@@ -36,7 +37,7 @@ def render_error(error: CosError, request_id: str, trace_id: str) -> bytes:
     children: list[Node] = [
         ("Code", error.code),
         ("Message", error.message),
-        # The Python SDK reads every field as "Unknown" if any of these four is empty (§8.2).
+        # The Python SDK reads every field as "Unknown" if any of these four is empty (§6.2).
         ("Resource", error.resource or "-"),
         ("RequestId", request_id),
         ("TraceId", trace_id),
@@ -164,7 +165,7 @@ def render_list_uploads(
         ("UploadIdMarker", None),
         ("NextKeyMarker", None),
         ("NextUploadIdMarker", None),
-        ("MaxUploads", 1000),
+        ("MaxUploads", MAX_KEYS),
         ("IsTruncated", False),
         ("Prefix", _enc(prefix, url_encode)),
     ]
@@ -200,11 +201,22 @@ def render_copy_part(part: PartInfo) -> bytes:
 
 
 def render_delete_result(
-    deleted: Sequence[str], errors: Sequence[tuple[str, str, str]], *, quiet: bool, url_encode: bool
+    deleted: Sequence[tuple[str, str | None, DeleteOutcome]],
+    errors: Sequence[tuple[str, str, str]],
+    *,
+    quiet: bool,
+    url_encode: bool,
 ) -> bytes:
+    """`deleted`: (key, version id asked for, what the delete did)."""
     children: list[Node] = []
-    if not quiet:
-        children += [("Deleted", [("Key", _enc(key, url_encode))]) for key in deleted]
+    for key, asked, outcome in [] if quiet else deleted:
+        entry: list[Node] = [("Key", _enc(key, url_encode))]
+        if asked is not None:
+            entry.append(("VersionId", asked))
+        if outcome.delete_marker:
+            entry.append(("DeleteMarker", True))
+            entry.append(("DeleteMarkerVersionId", outcome.version_id or ""))
+        children.append(("Deleted", entry))
     children += [
         ("Error", [("Key", _enc(key, url_encode)), ("Code", code), ("Message", message)])
         for key, code, message in errors
@@ -231,20 +243,20 @@ def parse_complete_multipart(body: bytes) -> list[tuple[int, str]]:
     return parts
 
 
-def parse_delete(body: bytes) -> tuple[list[str], bool]:
-    """`<Delete><Quiet/><Object><Key/></Object>…` → (keys, quiet)."""
+def parse_delete(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
+    """`<Delete><Quiet/><Object><Key/><VersionId/></Object>…` → ([(key, version id or None)], quiet)."""
     root = parse_body(body, "Delete")
     quiet = (child_text(root, "Quiet") or "false").lower() == "true"
-    keys: list[str] = []
+    keys: list[tuple[str, str | None]] = []
     for obj in root:
         if local(obj.tag) != "Object":
             continue
         key = child_text(obj, "Key")
         if not key:
             raise CosError("MalformedXML", "Each <Object> needs a non-empty <Key>.")
-        keys.append(key)
+        keys.append((key, child_text(obj, "VersionId") or None))
     if not keys:
         raise CosError("MalformedXML", "<Delete> lists no objects.")
-    if len(keys) > 1000:
-        raise CosError("MalformedXML", "<Delete> may list at most 1000 objects.")
+    if len(keys) > MAX_DELETE_KEYS:
+        raise CosError("MalformedXML", f"<Delete> may list at most {MAX_DELETE_KEYS} objects.")
     return keys, quiet
