@@ -1,9 +1,9 @@
 """Building HTTP responses the way COS sends them: header spelling, XML content type, object headers.
 
 Header *names* matter: the Python SDK returns `dict(**rt.headers)` and indexes it with fixed
-spellings ('Content-Length', 'ETag', 'x-cos-hash-crc64ecma'; wire notes §7.2), and `ci_process` parses
-XML only when the key 'Content-Type' is exactly 'application/xml' (§6.3). Starlette lower-cases names,
-so the edge middleware re-spells them with `canonical_header`.
+spellings ('Content-Length', 'ETag', 'x-cos-hash-crc64ecma'; docs/wire-compat.md §5.2), and `ci_process` parses
+XML only when the key 'Content-Type' is exactly 'application/xml' (§4.3). Starlette lower-cases names,
+so the edge (`edge.py`) re-spells them with `canonical_header`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from email.utils import format_datetime
 
 from starlette.responses import Response
 
-from cos_ocr_emulator.storage.models import ObjectInfo
+from cos_ocr_emulator.storage.models import NULL_VERSION, ObjectInfo
 
 SERVER_COS = "tencent-cos"
 SERVER_CI = "tencent-ci"
@@ -60,6 +60,10 @@ def object_headers(info: ObjectInfo) -> dict[str, str]:
     }
     if info.storage_class != "STANDARD":
         headers["x-cos-storage-class"] = info.storage_class
+    if info.version_id != NULL_VERSION:
+        headers["x-cos-version-id"] = info.version_id
+    if info.tags:
+        headers["x-cos-tagging-count"] = str(len(info.tags))
     headers.update(info.headers)
     headers.update(info.meta)
     return headers

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cos_ocr_emulator.admin.canned import CannedResults
 from cos_ocr_emulator.admin.faults import FaultBook, FaultRule, sdk_fault_rule
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ids import IdSource
+from cos_ocr_emulator.record import Journal
 from cos_ocr_emulator.storage import open_store
 from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.facade import AsyncStore
+
+if TYPE_CHECKING:
+    from cos_ocr_emulator.ocr.pipeline import OcrService
 
 log = logging.getLogger("cos_ocr_emulator")
 
@@ -23,11 +27,12 @@ class EmulatorState:
         self.settings = settings
         self.ids = IdSource(deterministic=settings.deterministic)
         self.store: Store = open_store(settings, clock=self.ids.now)
+        self.astore = AsyncStore(self.store)  # what handlers use
         self.started = time.time()
-        self.journal: deque[dict[str, Any]] = deque(maxlen=max(settings.journal_size, 1))
+        self.journal = Journal(settings.journal_size)
         self.faults = FaultBook()
         self.canned = CannedResults()
-        self._ocr: Any = None
+        self._ocr: OcrService | None = None
 
     async def startup(self) -> None:
         """Create the default bucket and load the seed folder (also after an admin reset)."""
@@ -49,17 +54,19 @@ class EmulatorState:
             self.store.reset()
             self.faults.clear()
             self.canned.clear()
-            self.journal.clear()
         else:
             self._empty_bucket(bucket)
         self.ids.reset()
         await self.startup()
+        if bucket is None:
+            # Last, so that no request that arrived before this reset returns can be journaled after it.
+            self.journal.clear()
 
     def _empty_bucket(self, bucket: str) -> None:
         self.store.purge_bucket(bucket)
 
     @property
-    def ocr(self) -> Any:
+    def ocr(self) -> OcrService:
         """The OCR service, built on first use so that COS-only users never load Tesseract."""
         if self._ocr is None:
             from cos_ocr_emulator.ocr.pipeline import OcrService
@@ -78,16 +85,6 @@ class EmulatorState:
         names = {b.name for b in self.store.list_buckets()}
         if self.settings.default_bucket not in names:
             self.store.create_bucket(self.settings.default_bucket, self.settings.region)
-
-    def is_public(self, bucket: str | None) -> bool:
-        if bucket is None:
-            return False
-        if bucket in self.settings.public_buckets:
-            return True
-        try:
-            return self.store.get_bucket(bucket).public_read
-        except CosError:
-            return False
 
     def bucket_exists(self, name: str) -> bool:
         try:

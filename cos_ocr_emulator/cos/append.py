@@ -33,9 +33,9 @@ def is_appendable(info: ObjectInfo) -> bool:
     return info.headers.get(OBJECT_TYPE) == "appendable"
 
 
-def _current(ctx: Ctx) -> ObjectInfo | None:
+async def _current(ctx: Ctx) -> ObjectInfo | None:
     try:
-        return ctx.store.head_object(ctx.req.bucket, ctx.req.key)
+        return await ctx.store.head_object(ctx.req.bucket, ctx.req.key)
     except CosError as exc:
         if exc.code == "NoSuchKey":
             return None
@@ -68,11 +68,11 @@ async def _joined(ctx: Ctx, old: ObjectInfo | None, tail: StagedBody) -> AsyncIt
 
 async def append_object(ctx: Ctx) -> Response:
     position = _position(ctx)
-    ctx.store.get_bucket(ctx.req.bucket)
-    if ctx.store.get_bucket_config(ctx.req.bucket, "versioning") in ("Enabled", "Suspended"):
+    await ctx.store.get_bucket(ctx.req.bucket)
+    if await ctx.store.get_bucket_config(ctx.req.bucket, "versioning") in ("Enabled", "Suspended"):
         raise CosError("InvalidRequest", "Appendable objects are not supported in a versioned bucket.")
     async with _APPEND_LOCK:
-        old = _current(ctx)
+        old = await _current(ctx)
         if old is not None and not is_appendable(old):
             raise CosError("ObjectNotAppendable", resource=f"{ctx.req.bucket}/{ctx.req.key}")
         length = 0 if old is None else old.size
@@ -85,9 +85,9 @@ async def append_object(ctx: Ctx) -> Response:
             limit = min(ctx.settings.max_object_size, MAX_APPENDABLE)
             whole = await ctx.store.stage(_joined(ctx, old, tail), max_size=limit)
         finally:
-            ctx.store.discard(tail)
+            await ctx.store.discard(tail)
         new = _described(ctx, old)
-        info = await ctx.run(ctx.store.put_object, ctx.req.bucket, ctx.req.key, whole, new)
+        info = await ctx.store.put_object(ctx.req.bucket, ctx.req.key, whole, new)
     return empty_response(
         headers={"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64), NEXT_POSITION: str(info.size)}
     )
@@ -103,9 +103,9 @@ def _described(ctx: Ctx, old: ObjectInfo | None) -> NewObject:
     )
 
 
-def refuse_multipart_over_appendable(ctx: Ctx) -> None:
+async def refuse_multipart_over_appendable(ctx: Ctx) -> None:
     """Multipart may not replace an appendable object (InitiateMultipartUpload and Complete check it)."""
-    old = _current(ctx)
+    old = await _current(ctx)
     if old is not None and is_appendable(old):
         raise CosError(
             "InvalidRequest",

@@ -25,21 +25,21 @@ INVENTORY_PAGE = 100
 
 
 # --- rules that need the store -----------------------------------------------------------------------
-def check_logging_target(ctx: Ctx, spec: ConfigSpec, doc: str) -> None:
+async def check_logging_target(ctx: Ctx, spec: ConfigSpec, doc: str) -> None:
     """The target bucket must exist and be in the source bucket's region."""
     target = child_text(ET.fromstring(doc), "LoggingEnabled/TargetBucket") or ""
-    source = ctx.store.get_bucket(ctx.req.bucket)
+    source = await ctx.store.get_bucket(ctx.req.bucket)
     try:
-        found = ctx.store.get_bucket(target)
+        found = await ctx.store.get_bucket(target)
     except CosError:
         raise CosError("InvalidTargetBucketForLogging", f"The target bucket {target!r} does not exist.") from None
     if found.region != source.region:
         raise CosError("InvalidTargetBucketForLogging", f"The target bucket {target!r} is in {found.region}.")
 
 
-def check_versioning_enabled(ctx: Ctx, spec: ConfigSpec, doc: str) -> None:
+async def check_versioning_enabled(ctx: Ctx, spec: ConfigSpec, doc: str) -> None:
     """Replication copies versions: COS refuses it on a bucket whose versioning is not Enabled."""
-    if ctx.store.get_bucket_config(ctx.req.bucket, "versioning") != "Enabled":
+    if await ctx.store.get_bucket_config(ctx.req.bucket, "versioning") != "Enabled":
         raise CosError("InvalidRequest", "Versioning must be Enabled on the bucket to set a replication rule.")
 
 
@@ -51,7 +51,7 @@ def _nodes_of(doc: str) -> list[Node]:
 async def list_inventory(ctx: Ctx) -> Response:
     """GET ?inventory without an id: 100 configurations a page, in id order; the token is the last id."""
     token = ctx.req.param("continuation-token") or ""
-    docs = [(child_text(ET.fromstring(d), "Id") or "", d) for d in keyed_documents(ctx, INVENTORY)]
+    docs = [(child_text(ET.fromstring(d), "Id") or "", d) for d in await keyed_documents(ctx, INVENTORY)]
     page = [(i, d) for i, d in docs if i > token][:INVENTORY_PAGE]
     truncated = bool(page) and page[-1][0] < docs[-1][0]
     children: list[Node] = [("InventoryConfiguration", _nodes_of(d)) for _, d in page]
@@ -66,7 +66,7 @@ async def list_inventory(ctx: Ctx) -> Response:
 async def post_inventory(ctx: Ctx) -> Response:
     """POST ?inventory&id=: a one-off inventory job. Validated like a PUT and accepted; no report is written
     (docs/deviations.md)."""
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     name = document_key(ctx, INVENTORY_JOB)
     root, _ = parse_config(INVENTORY_JOB, await config_body(ctx))
     if child_text(root, "Id") != name.split("/", 1)[1]:
@@ -75,16 +75,16 @@ async def post_inventory(ctx: Ctx) -> Response:
 
 
 async def list_intelligent_tiering(ctx: Ctx) -> Response:
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     children: list[Node] = [("IntelligentTieringConfiguration", _nodes_of(d))
-                            for d in keyed_documents(ctx, INTELLIGENT_TIERING_V2)]  # fmt: skip
+                            for d in await keyed_documents(ctx, INTELLIGENT_TIERING_V2)]  # fmt: skip
     return xml_response(document("ListBucketIntelligentTieringConfigurationsOutput", children))
 
 
 # --- custom-domain certificates ----------------------------------------------------------------------
 async def put_domain_certificate(ctx: Ctx) -> Response:
     """One PUT binds a certificate to every listed domain; each domain's GET reports its validity."""
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     root, _ = parse_config(DOMAIN_CERTIFICATE, await config_body(ctx))
     if child_text(root, "CertificateInfo/CustomCert/CertId"):
         raise CosError(
@@ -106,7 +106,7 @@ async def put_domain_certificate(ctx: Ctx) -> Response:
     for domain_list in children_named(root, "DomainList"):
         for domain in children_named(domain_list, "DomainName"):
             name = f"{DOMAIN_CERTIFICATE.name}/{text_of(domain).lower()}"
-            await ctx.run(ctx.store.put_bucket_config, ctx.req.bucket, name, doc)
+            await ctx.store.put_bucket_config(ctx.req.bucket, name, doc)
     return empty_response()
 
 
@@ -115,12 +115,12 @@ def _certificate_key(ctx: Ctx) -> str:
 
 
 async def get_domain_certificate(ctx: Ctx) -> Response:
-    doc = ctx.store.get_bucket_config(ctx.req.bucket, _certificate_key(ctx))
+    doc = await ctx.store.get_bucket_config(ctx.req.bucket, _certificate_key(ctx))
     if doc is None:
         raise missing(DOMAIN_CERTIFICATE, ctx)
     return xml_response(doc.encode())
 
 
 async def delete_domain_certificate(ctx: Ctx) -> Response:
-    await ctx.run(ctx.store.delete_bucket_config, ctx.req.bucket, _certificate_key(ctx))
+    await ctx.store.delete_bucket_config(ctx.req.bucket, _certificate_key(ctx))
     return empty_response(204)

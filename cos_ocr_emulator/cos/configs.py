@@ -22,14 +22,13 @@ from cos_ocr_emulator.xml.configs_access import LOGGING, REFERER
 from cos_ocr_emulator.xml.schema import child_text, children_named
 
 Handler = Callable[[Ctx], Awaitable[Response]]
-MAX_CONFIG_BODY = 256 * 1024  # far above any real configuration; a bigger body is refused unread
 MAX_KEYED = 1000  # inventory / intelligent-tiering documents per bucket (S3's limit for both)
 
 
 async def config_body(ctx: Ctx) -> bytes:
     """The request body, held to its Content-MD5 (the SDK always sends one with configurations)."""
     expected = parse_content_md5(ctx.req.header("content-md5"))
-    body = await ctx.body_bytes(MAX_CONFIG_BODY)
+    body = await ctx.body_bytes()
     if expected is not None and hashlib.md5(body, usedforsecurity=False).hexdigest() != expected:
         raise CosError("BadDigest")
     return body
@@ -59,44 +58,44 @@ def _means_delete(spec: ConfigSpec, body: bytes) -> bool:
     return False
 
 
-StoreCheck = Callable[[Ctx, ConfigSpec, str], None]
+StoreCheck = Callable[[Ctx, ConfigSpec, str], Awaitable[None]]
 
 
 def put_config(spec: ConfigSpec, check: StoreCheck | None = None) -> Handler:
     """PUT: validate the body against the spec (and `check`, for rules that need the store), store it."""
 
     async def handler(ctx: Ctx) -> Response:
-        ctx.store.get_bucket(ctx.req.bucket)
+        await ctx.store.get_bucket(ctx.req.bucket)
         name = document_key(ctx, spec)
         body = await config_body(ctx)
         if _means_delete(spec, body):
-            await ctx.run(ctx.store.delete_bucket_config, ctx.req.bucket, name)
+            await ctx.store.delete_bucket_config(ctx.req.bucket, name)
             return empty_response()
         root, document = parse_config(spec, body)
         if spec is LOGGING and not children_named(root, "LoggingEnabled"):
-            await ctx.run(ctx.store.delete_bucket_config, ctx.req.bucket, name)
+            await ctx.store.delete_bucket_config(ctx.req.bucket, name)
             return empty_response()
         if spec.keyed_by == "id":
             given = child_text(root, "Id")
             if given is not None and given != name.split("/", 1)[1]:
                 raise CosError("InvalidArgument", f"<Id> {given!r} differs from the id in the query string.")
-            if ctx.store.get_bucket_config(ctx.req.bucket, name) is None and _count(ctx, spec) >= MAX_KEYED:
+            if await ctx.store.get_bucket_config(ctx.req.bucket, name) is None and await _count(ctx, spec) >= MAX_KEYED:
                 raise CosError("TooManyConfigurations", f"A bucket may hold at most {MAX_KEYED} of these.")
         if check is not None:
-            check(ctx, spec, document)
-        await ctx.run(ctx.store.put_bucket_config, ctx.req.bucket, name, document)
+            await check(ctx, spec, document)
+        await ctx.store.put_bucket_config(ctx.req.bucket, name, document)
         return empty_response()
 
     return handler
 
 
-def _count(ctx: Ctx, spec: ConfigSpec) -> int:
-    return sum(1 for name in ctx.store.bucket_configs(ctx.req.bucket) if name.startswith(spec.name + "/"))
+async def _count(ctx: Ctx, spec: ConfigSpec) -> int:
+    return sum(1 for name in await ctx.store.bucket_configs(ctx.req.bucket) if name.startswith(spec.name + "/"))
 
 
 def get_config(spec: ConfigSpec) -> Handler:
     async def handler(ctx: Ctx) -> Response:
-        document = ctx.store.get_bucket_config(ctx.req.bucket, document_key(ctx, spec))
+        document = await ctx.store.get_bucket_config(ctx.req.bucket, document_key(ctx, spec))
         if document is None:
             if spec.default is None:
                 raise missing(spec, ctx)
@@ -110,13 +109,13 @@ def delete_config(spec: ConfigSpec) -> Handler:
     """DELETE answers 204 whether or not a document was there, as COS does."""
 
     async def handler(ctx: Ctx) -> Response:
-        await ctx.run(ctx.store.delete_bucket_config, ctx.req.bucket, document_key(ctx, spec))
+        await ctx.store.delete_bucket_config(ctx.req.bucket, document_key(ctx, spec))
         return empty_response(204)
 
     return handler
 
 
-def keyed_documents(ctx: Ctx, spec: ConfigSpec) -> list[str]:
+async def keyed_documents(ctx: Ctx, spec: ConfigSpec) -> list[str]:
     """Every stored document of a keyed configuration, in id order."""
-    configs = ctx.store.bucket_configs(ctx.req.bucket)
+    configs = await ctx.store.bucket_configs(ctx.req.bucket)
     return [doc for name, doc in sorted(configs.items()) if name.startswith(spec.name + "/")]

@@ -1,22 +1,27 @@
-"""What every handler receives: the parsed request, the live HTTP request (for the body) and the app state."""
+"""What every handler receives: the parsed request, its record, the body, the store and the app state."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
-import anyio.to_thread
-from starlette.requests import Request
+from starlette.types import Receive
 
+from cos_ocr_emulator.asgi import body_chunks
 from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.cos.acl_model import DEFAULT, acl_from_headers
 from cos_ocr_emulator.cos.sse import sse_headers
+from cos_ocr_emulator.cos.tags_header import tags_from_header
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_XML_BODY
+from cos_ocr_emulator.record import RequestRecord
 from cos_ocr_emulator.request import CosRequest
-from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.facade import AsyncStore
 from cos_ocr_emulator.storage.models import NewObject
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from cos_ocr_emulator.state import EmulatorState
 
 # Headers COS stores with an object and returns on GET/HEAD, by canonical spelling.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
@@ -29,24 +34,24 @@ STORAGE_CLASSES = frozenset(
 @dataclass
 class Ctx:
     req: CosRequest
-    http: Request
-    store: Store
+    record: RequestRecord
+    receive: Receive
+    store: AsyncStore
     settings: Settings
-    request_id: str
-    state: Any  # the app's EmulatorState (OCR service, journal, ...)
+    state: EmulatorState
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking store work (fsync, copies) off the event loop."""
-        return await anyio.to_thread.run_sync(lambda: fn(*args))
+    @property
+    def request_id(self) -> str:
+        return self.record.request_id
 
     def body_stream(self) -> AsyncIterator[bytes]:
-        return self.http.stream()
+        return body_chunks(self.receive)
 
-    async def body_bytes(self, limit: int = 2 * 1024 * 1024) -> bytes:
+    async def body_bytes(self, limit: int = MAX_XML_BODY) -> bytes:
         """Small XML request bodies (Complete, multi-delete); refuses anything larger than `limit`."""
         chunks: list[bytes] = []
         size = 0
-        async for chunk in self.http.stream():
+        async for chunk in self.body_stream():
             size += len(chunk)
             if size > limit:
                 raise CosError("EntityTooLarge", f"This request body may be at most {limit} bytes.")
@@ -54,16 +59,20 @@ class Ctx:
         return b"".join(chunks)
 
     def new_object(self) -> NewObject:
-        """Content type, stored headers and x-cos-meta-* from the request headers."""
+        """Content type, stored headers, x-cos-meta-*, ACL (x-cos-acl, x-cos-grant-*) and x-cos-tagging
+        from the request headers; a bad value is refused before any byte is stored."""
         storage_class = (self.req.header("x-cos-storage-class") or "STANDARD").upper()
         if storage_class not in STORAGE_CLASSES:
             raise CosError("InvalidArgument", f"x-cos-storage-class {storage_class!r} is not a COS storage class.")
         stored = {name: value for name in STORED_HEADERS if (value := self.req.header(name))}
-        stored.update(sse_headers(self.req.headers, self.store.get_bucket_config(self.req.bucket, "encryption")))
+        # A metadata read (microseconds): the synchronous store is fine here.
+        stored.update(sse_headers(self.req.headers, self.store.sync.get_bucket_config(self.req.bucket, "encryption")))
         meta = {name: value for name, value in self.req.headers.items() if name.startswith("x-cos-meta-")}
         return NewObject(
             content_type=self.req.header("content-type") or "application/octet-stream",
             storage_class=storage_class,
             headers=stored,
             meta=meta,
+            acl=acl_from_headers(self.req.headers, for_object=True) or DEFAULT,
+            tags=tags_from_header(self.req.header("x-cos-tagging")),
         )

@@ -58,7 +58,7 @@ def expiry_after(days: int, now: float) -> datetime:
 
 async def restore_object(ctx: Ctx) -> Response:
     version = ctx.req.param("versionid")
-    info = ctx.store.head_object(ctx.req.bucket, ctx.req.key, version)
+    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, version)
     root = parse_root(await config_body(ctx), "RestoreRequest")
     validate(root, _REQUEST, "RestoreRequest")
     if info.storage_class not in ARCHIVED:
@@ -72,6 +72,6 @@ async def restore_object(ctx: Ctx) -> Response:
     already = restored_until(info)
     until = expiry_after(int(child_text(root, "Days") or "1"), now)
     headers = {**info.headers, RESTORE: f'ongoing-request="false", expiry-date="{http_date(until)}"'}
-    await ctx.run(lambda: ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, version, headers=headers))
+    await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, version, headers=headers)
     # 202 for a new restore, 200 when a restored copy already existed (its expiry is extended).
     return empty_response(200 if already is not None and already > datetime.fromtimestamp(now, tz=UTC) else 202)

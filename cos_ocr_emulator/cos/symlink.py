@@ -25,11 +25,11 @@ def is_symlink(info: ObjectInfo) -> bool:
     return info.headers.get(OBJECT_TYPE) == "symlink"
 
 
-def follow(ctx: Ctx, info: ObjectInfo) -> ObjectInfo:
+async def follow(ctx: Ctx, info: ObjectInfo) -> ObjectInfo:
     """The object a GET/HEAD serves: the target of a link, else `info` itself."""
     if not is_symlink(info):
         return info
-    return ctx.store.head_object(info.bucket, info.headers[TARGET])
+    return await ctx.store.head_object(info.bucket, info.headers[TARGET])
 
 
 async def _nothing() -> AsyncIterator[bytes]:
@@ -46,7 +46,7 @@ async def put_symlink(ctx: Ctx) -> Response:
     if len(target.encode("utf-8")) > MAX_KEY:
         raise CosError("KeyTooLong", f"{TARGET} is longer than {MAX_KEY} bytes.")
     try:
-        if is_symlink(ctx.store.head_object(ctx.req.bucket, target)):
+        if is_symlink(await ctx.store.head_object(ctx.req.bucket, target)):
             raise CosError("InvalidArgument", "The target is itself a symlink; links are one step only.")
     except CosError as exc:
         if exc.code != "NoSuchKey":  # a link may be made before its target exists
@@ -59,12 +59,12 @@ async def put_symlink(ctx: Ctx) -> Response:
         meta=base.meta,
     )
     staged = await ctx.store.stage(_nothing(), max_size=0)
-    info = await ctx.run(ctx.store.put_object, ctx.req.bucket, ctx.req.key, staged, new)
+    info = await ctx.store.put_object(ctx.req.bucket, ctx.req.key, staged, new)
     return empty_response(headers={"ETag": info.etag, TARGET: target})
 
 
 async def get_symlink(ctx: Ctx) -> Response:
-    info = ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
     if not is_symlink(info):
         raise CosError("InvalidArgument", "The object is not a symlink.", resource=f"{info.bucket}/{info.key}")
     return empty_response(

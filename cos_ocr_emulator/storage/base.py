@@ -113,6 +113,10 @@ class Store(Protocol):
         max_keys: int = 1000,
     ) -> VersionListing: ...
 
+    def delete_objects(self, bucket: str, keys: list[tuple[str, str | None]]) -> list[DeleteOutcome]:
+        """Delete every (key, version id or None) in one transaction, as `delete_object` does each."""
+        ...
+
     def list_objects(
         self, bucket: str, *, prefix: str = "", delimiter: str = "", marker: str = "", max_keys: int = 1000
     ) -> ListResult: ...

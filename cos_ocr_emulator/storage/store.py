@@ -44,6 +44,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
+from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER, MIN_PART_SIZE
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx, PartRow, list_objects
 from cos_ocr_emulator.storage.models import (
@@ -62,9 +63,6 @@ from cos_ocr_emulator.storage.versions import install, list_versions, remove
 
 log = logging.getLogger(__name__)
 
-MIN_PART_SIZE = 1024 * 1024  # COS: every part but the last must be at least 1 MiB (EntityTooSmall)
-MAX_PART_NUMBER = 10_000
-MAX_KEYS = 1000
 _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk-bound
 
 
@@ -370,6 +368,18 @@ class SqliteStore:
             self._bucket(tx, bucket)
             return list_versions(tx, bucket, prefix, delimiter, key_marker, version_id_marker, min(max_keys, MAX_KEYS))
 
+    def delete_objects(self, bucket: str, keys: list[tuple[str, str | None]]) -> list[DeleteOutcome]:
+        """Multi-delete: every (key, version) in one transaction (one commit, one fsync), missing ones included."""
+        outcomes: list[DeleteOutcome] = []
+        with self._writing() as (tx, dropped):
+            self._bucket(tx, bucket)
+            now = to_dt(self._now())
+            for key, version_id in keys:
+                outcome, old = remove(tx, bucket, key, version_id, now)
+                outcomes.append(outcome)
+                dropped.extend(b for b in old if b)
+        return outcomes
+
     def list_objects(
         self,
         bucket: str,
@@ -413,7 +423,9 @@ class SqliteStore:
         """Consumes `staged`. Re-uploading a part number replaces that part."""
         if not 1 <= part_number <= MAX_PART_NUMBER:
             self._blobs.discard(staged)
-            raise CosError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.")
+            raise CosError(
+                "InvalidArgument", f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive."
+            )
         info = PartInfo(part_number, _quote(staged.md5_hex), staged.size, staged.crc64, to_dt(self._now()))
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
