@@ -87,7 +87,12 @@ def test_malformed_configuration_xml(emu: RunningEmulator, bucket: str, body: by
 def test_configuration_put_checks_content_md5(emu: RunningEmulator, bucket: str) -> None:
     body = b"<LifecycleConfiguration></LifecycleConfiguration>"
     resp = raw_request(
-        emu, "PUT", bucket=bucket, params={"lifecycle": ""}, body=body, headers={"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="}
+        emu,
+        "PUT",
+        bucket=bucket,
+        params={"lifecycle": ""},
+        body=body,
+        headers={"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="},
     )
     assert_error(resp, 400, "BadDigest")
 
@@ -113,7 +118,11 @@ def test_encryption_round_trip_and_sse_header(client: CosS3Client, emu: RunningE
     assert got["x-cos-server-side-encryption"] == "AES256"
     assert got["Body"].get_raw_stream().read() == b"secret"  # served in clear, as COS does
     bad = {"Rule": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "DES"}}]}
-    refused(lambda: client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=bad), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=bad),
+        400,
+        "InvalidArgument",
+    )
     client.delete_bucket_encryption(Bucket=bucket)
     missing(lambda: client.get_bucket_encryption(Bucket=bucket), "NoSuchEncryptionConfiguration")
     assert "x-cos-server-side-encryption" not in client.put_object(Bucket=bucket, Key="later", Body=b"x")
@@ -123,7 +132,11 @@ def test_sse_header_on_put_object(client: CosS3Client, emu: RunningEmulator, buc
     put = client.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256")
     assert put["x-cos-server-side-encryption"] == "AES256"
     assert client.head_object(Bucket=bucket, Key="k")["x-cos-server-side-encryption"] == "AES256"
-    refused(lambda: client.put_object(Bucket=bucket, Key="k2", Body=b"x", ServerSideEncryption="rot13"), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_object(Bucket=bucket, Key="k2", Body=b"x", ServerSideEncryption="rot13"),
+        400,
+        "InvalidArgument",
+    )
     assert not client.object_exists(Bucket=bucket, Key="k2")
 
 
@@ -168,7 +181,10 @@ WEBSITE = {
     "ErrorDocument": {"Key": "error.html"},
     "RedirectAllRequestsTo": {"Protocol": "https"},
     "RoutingRules": [
-        {"Condition": {"HttpErrorCodeReturnedEquals": "404"}, "Redirect": {"Protocol": "https", "ReplaceKeyWith": "404.html"}},
+        {
+            "Condition": {"HttpErrorCodeReturnedEquals": "404"},
+            "Redirect": {"Protocol": "https", "ReplaceKeyWith": "404.html"},
+        },
         {"Condition": {"KeyPrefixEquals": "docs/"}, "Redirect": {"ReplaceKeyPrefixWith": "documents/"}},
     ],
 }
@@ -180,7 +196,10 @@ def test_website_round_trip(client: CosS3Client, emu: RunningEmulator, bucket: s
     assert client.get_bucket_website(Bucket=bucket) == WEBSITE
     no_index = {"ErrorDocument": {"Key": "error.html"}}
     refused(lambda: client.put_bucket_website(Bucket=bucket, WebsiteConfiguration=no_index), 400, "MalformedXML")
-    bad_code = {**WEBSITE, "RoutingRules": [{"Condition": {"HttpErrorCodeReturnedEquals": "200"}, "Redirect": {"Protocol": "https"}}]}
+    bad_code = {
+        **WEBSITE,
+        "RoutingRules": [{"Condition": {"HttpErrorCodeReturnedEquals": "200"}, "Redirect": {"Protocol": "https"}}],
+    }
     refused(lambda: client.put_bucket_website(Bucket=bucket, WebsiteConfiguration=bad_code), 400, "InvalidArgument")
     client.delete_bucket_website(Bucket=bucket)
     missing(lambda: client.get_bucket_website(Bucket=bucket), "NoSuchWebsiteConfiguration")
@@ -193,7 +212,11 @@ def test_logging_round_trip(client: CosS3Client, emu: RunningEmulator, bucket: s
     client.put_bucket_logging(Bucket=bucket, BucketLoggingStatus=status)
     assert client.get_bucket_logging(Bucket=bucket) == status
     nowhere = {"LoggingEnabled": {"TargetBucket": f"nowhere-{emu.settings.appid}", "TargetPrefix": "x/"}}
-    refused(lambda: client.put_bucket_logging(Bucket=bucket, BucketLoggingStatus=nowhere), 400, "InvalidTargetBucketForLogging")
+    refused(
+        lambda: client.put_bucket_logging(Bucket=bucket, BucketLoggingStatus=nowhere),
+        400,
+        "InvalidTargetBucketForLogging",
+    )
     assert client.get_bucket_logging(Bucket=bucket) == status
     client.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})  # switching logging off
     assert client.get_bucket_logging(Bucket=bucket) == {"BucketLoggingStatus": None}
@@ -202,7 +225,13 @@ def test_logging_round_trip(client: CosS3Client, emu: RunningEmulator, bucket: s
 # --- inventory ------------------------------------------------------------------------------------------
 def inventory(emu: RunningEmulator, bucket: str) -> dict[str, Any]:
     return {
-        "Destination": {"COSBucketDestination": {"Bucket": f"qcs::cos:{emu.region}::{bucket}", "Format": "CSV", "Prefix": "inventory"}},
+        "Destination": {
+            "COSBucketDestination": {
+                "Bucket": f"qcs::cos:{emu.region}::{bucket}",
+                "Format": "CSV",
+                "Prefix": "inventory",
+            }
+        },
         "IsEnabled": "true",
         "Filter": {"Prefix": "photos/"},
         "IncludedObjectVersions": "Current",
@@ -222,9 +251,15 @@ def test_inventory_round_trip_and_list(client: CosS3Client, emu: RunningEmulator
     assert [c["Id"] for c in listed["InventoryConfiguration"]] == ["audit", "weekly"]
     assert listed["IsTruncated"] == "false"
     bad = {**inventory(emu, bucket), "Schedule": {"Frequency": "Hourly"}}
-    refused(lambda: client.put_bucket_inventory(Bucket=bucket, Id="bad", InventoryConfiguration=bad), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_bucket_inventory(Bucket=bucket, Id="bad", InventoryConfiguration=bad), 400, "InvalidArgument"
+    )
     bad_dest = {**inventory(emu, bucket), "Destination": {"COSBucketDestination": {"Bucket": bucket, "Format": "CSV"}}}
-    refused(lambda: client.put_bucket_inventory(Bucket=bucket, Id="bad", InventoryConfiguration=bad_dest), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_bucket_inventory(Bucket=bucket, Id="bad", InventoryConfiguration=bad_dest),
+        400,
+        "InvalidArgument",
+    )
     client.delete_bucket_inventory(Bucket=bucket, Id="weekly")
     missing(lambda: client.get_bucket_inventory(Bucket=bucket, Id="weekly"), "NoSuchInventoryConfiguration")
     listed = client.list_bucket_inventory_configurations(Bucket=bucket)
@@ -246,7 +281,11 @@ def test_post_bucket_inventory(client: CosS3Client, emu: RunningEmulator, bucket
     job = {key: value for key, value in inventory(emu, bucket).items() if key not in ("IsEnabled", "Schedule")}
     client.post_bucket_inventory(Bucket=bucket, Id="once", InventoryConfiguration=job)
     bad = {**job, "IncludedObjectVersions": "Some"}
-    refused(lambda: client.post_bucket_inventory(Bucket=bucket, Id="once", InventoryConfiguration=bad), 400, "InvalidArgument")
+    refused(
+        lambda: client.post_bucket_inventory(Bucket=bucket, Id="once", InventoryConfiguration=bad),
+        400,
+        "InvalidArgument",
+    )
 
 
 # --- domains --------------------------------------------------------------------------------------------
@@ -273,7 +312,10 @@ def self_signed(tmp_path: Path) -> tuple[str, str]:
 
 
 def test_domain_certificate_round_trip(client: CosS3Client, emu: RunningEmulator, bucket: str, tmp_path: Path) -> None:
-    missing(lambda: client.get_bucket_domain_certificate(Bucket=bucket, DomainName="files.example.com"), "NoSuchDomainCertificate")
+    missing(
+        lambda: client.get_bucket_domain_certificate(Bucket=bucket, DomainName="files.example.com"),
+        "NoSuchDomainCertificate",
+    )
     cert, key = self_signed(tmp_path)
     config = {
         "CertificateInfo": {"CertType": "CustomCert", "CustomCert": {"Cert": cert, "PrivateKey": key}},
@@ -284,10 +326,20 @@ def test_domain_certificate_round_trip(client: CosS3Client, emu: RunningEmulator
     assert got["Status"] == "Enabled"
     begin, expire = int(got["CertificateInfo"]["ValidityBegin"]), int(got["CertificateInfo"]["ValidityExpire"])
     assert 2 * 86400 - 5 <= expire - begin <= 2 * 86400 + 5
-    garbage = {**config, "CertificateInfo": {"CertType": "CustomCert", "CustomCert": {"Cert": "hello", "PrivateKey": key}}}
-    refused(lambda: client.put_bucket_domain_certificate(Bucket=bucket, DomainCertificateConfiguration=garbage), 400, "InvalidArgument")
+    garbage = {
+        **config,
+        "CertificateInfo": {"CertType": "CustomCert", "CustomCert": {"Cert": "hello", "PrivateKey": key}},
+    }
+    refused(
+        lambda: client.put_bucket_domain_certificate(Bucket=bucket, DomainCertificateConfiguration=garbage),
+        400,
+        "InvalidArgument",
+    )
     client.delete_bucket_domain_certificate(Bucket=bucket, DomainName="files.example.com")
-    missing(lambda: client.get_bucket_domain_certificate(Bucket=bucket, DomainName="files.example.com"), "NoSuchDomainCertificate")
+    missing(
+        lambda: client.get_bucket_domain_certificate(Bucket=bucket, DomainName="files.example.com"),
+        "NoSuchDomainCertificate",
+    )
 
 
 # --- replication ----------------------------------------------------------------------------------------
@@ -299,7 +351,9 @@ def test_replication_round_trip(client: CosS3Client, emu: RunningEmulator, bucke
                   "Destination": {"Bucket": f"qcs::cos:{emu.region}::{emu.bucket}", "StorageClass": "STANDARD"}}],
     }  # fmt: skip
     # Replication needs versioning on the source bucket.
-    refused(lambda: client.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=config), 400, "InvalidRequest")
+    refused(
+        lambda: client.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=config), 400, "InvalidRequest"
+    )
     client.put_bucket_versioning(Bucket=bucket, Status="Enabled")
     client.put_bucket_replication(Bucket=bucket, ReplicationConfiguration=config)
     assert client.get_bucket_replication(Bucket=bucket) == config
@@ -317,12 +371,21 @@ def test_intelligent_tiering_v1(client: CosS3Client, emu: RunningEmulator, bucke
     client.put_bucket_intelligenttiering(Bucket=bucket, IntelligentTieringConfiguration=config)
     assert client.get_bucket_intelligenttiering(Bucket=bucket) == config
     bad = {"Status": "Enabled", "Transition": {"Days": "45", "RequestFrequent": "1"}}
-    refused(lambda: client.put_bucket_intelligenttiering(Bucket=bucket, IntelligentTieringConfiguration=bad), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_bucket_intelligenttiering(Bucket=bucket, IntelligentTieringConfiguration=bad),
+        400,
+        "InvalidArgument",
+    )
 
 
 def test_intelligent_tiering_v2_and_list(client: CosS3Client, emu: RunningEmulator, bucket: str) -> None:
-    missing(lambda: client.get_bucket_intelligenttiering_v2(Bucket=bucket, Id="archive"), "NoSuchIntelligentTieringConfiguration")
-    assert client.list_bucket_intelligenttiering_configurations(Bucket=bucket) == {"ListBucketIntelligentTieringConfigurationsOutput": None}
+    missing(
+        lambda: client.get_bucket_intelligenttiering_v2(Bucket=bucket, Id="archive"),
+        "NoSuchIntelligentTieringConfiguration",
+    )
+    assert client.list_bucket_intelligenttiering_configurations(Bucket=bucket) == {
+        "ListBucketIntelligentTieringConfigurationsOutput": None
+    }
     config = {"Id": "archive", "Status": "Enabled", "Filter": {"Prefix": "old/"},
               "Tiering": [{"AccessTier": "ARCHIVE_ACCESS", "Days": "91"}, {"AccessTier": "DEEP_ARCHIVE_ACCESS", "Days": "180"}]}  # fmt: skip
     client.put_bucket_intelligenttiering_v2(Bucket=bucket, Id="archive", IntelligentTieringConfiguration=config)
@@ -330,10 +393,19 @@ def test_intelligent_tiering_v2_and_list(client: CosS3Client, emu: RunningEmulat
     listed = client.list_bucket_intelligenttiering_configurations(Bucket=bucket)
     assert listed["IntelligentTieringConfiguration"]["Id"] == "archive"
     bad = {**config, "Tiering": [{"AccessTier": "FROZEN", "Days": "1"}]}
-    refused(lambda: client.put_bucket_intelligenttiering_v2(Bucket=bucket, Id="archive", IntelligentTieringConfiguration=bad), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_bucket_intelligenttiering_v2(
+            Bucket=bucket, Id="archive", IntelligentTieringConfiguration=bad
+        ),
+        400,
+        "InvalidArgument",
+    )
     assert client.get_bucket_intelligenttiering_v2(Bucket=bucket, Id="archive") == config
     assert raw_request(emu, "DELETE", bucket=bucket, params={"intelligent-tiering": "", "id": "archive"}).status == 204
-    missing(lambda: client.get_bucket_intelligenttiering_v2(Bucket=bucket, Id="archive"), "NoSuchIntelligentTieringConfiguration")
+    missing(
+        lambda: client.get_bucket_intelligenttiering_v2(Bucket=bucket, Id="archive"),
+        "NoSuchIntelligentTieringConfiguration",
+    )
 
 
 # --- object lock, origin, response control ---------------------------------------------------------------
@@ -345,7 +417,9 @@ def test_object_lock_round_trip(client: CosS3Client, emu: RunningEmulator, bucke
     off = {"ObjectLockEnabled": "Disabled"}  # once on, object lock stays on
     refused(lambda: client.put_bucket_object_lock(Bucket=bucket, ObjectLockConfiguration=off), 400, "InvalidArgument")
     too_long = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Days": "36501"}}}
-    refused(lambda: client.put_bucket_object_lock(Bucket=bucket, ObjectLockConfiguration=too_long), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_bucket_object_lock(Bucket=bucket, ObjectLockConfiguration=too_long), 400, "InvalidArgument"
+    )
     assert client.get_bucket_object_lock(Bucket=bucket) == config
 
 
@@ -378,7 +452,11 @@ def test_response_control_round_trip(client: CosS3Client, emu: RunningEmulator, 
     client.put_bucket_response_control(Bucket=bucket, ResponseControlConfiguration=config)
     assert client.get_bucket_response_control(Bucket=bucket) == config
     bad = {"ControlParamList": {"Param": ["response-x-evil"]}}
-    refused(lambda: client.put_bucket_response_control(Bucket=bucket, ResponseControlConfiguration=bad), 400, "InvalidArgument")
+    refused(
+        lambda: client.put_bucket_response_control(Bucket=bucket, ResponseControlConfiguration=bad),
+        400,
+        "InvalidArgument",
+    )
     client.delete_bucket_response_control(Bucket=bucket)
     missing(lambda: client.get_bucket_response_control(Bucket=bucket), "NoSuchResponseControlConfiguration")
     # Deleting the configuration never touches the bucket (it used to be misrouted to DELETE Bucket).

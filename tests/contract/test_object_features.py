@@ -3,13 +3,14 @@ symlinks, and the SDK's presigning and high-level helpers."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from conftest import assert_cos_error, assert_error, raw_request
-from qcloud_cos import CosS3Client
+from qcloud_cos import CosConfig, CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
 from cos_ocr_emulator.testing import RunningEmulator
@@ -95,7 +96,10 @@ def test_restore_statuses_and_bad_requests(client: CosS3Client, emu: RunningEmul
     assert raw_request(emu, "POST", key, params={"restore": ""}, body=body).status == 200  # already restored
     for bad, code in [
         (b"<RestoreRequest><Days>0</Days></RestoreRequest>", "InvalidArgument"),
-        (b"<RestoreRequest><Days>1</Days><CASJobParameters><Tier>Fast</Tier></CASJobParameters></RestoreRequest>", "InvalidArgument"),
+        (
+            b"<RestoreRequest><Days>1</Days><CASJobParameters><Tier>Fast</Tier></CASJobParameters></RestoreRequest>",
+            "InvalidArgument",
+        ),
         (b"<RestoreRequest><CASJobParameters/></RestoreRequest>", "MalformedXML"),
         (b"<Restore/>", "MalformedXML"),
     ]:
@@ -151,9 +155,15 @@ def test_high_level_helpers(client: CosS3Client, emu: RunningEmulator, key: str,
     local.write_bytes(b"from a local file")
     client.put_object_from_local_file(Bucket=b, LocalFilePath=str(local), Key=key)
     assert body_of(client.get_object(Bucket=b, Key=key)) == b"from a local file"
-    client.upload_file_from_buffer(Bucket=b, Key=key + ".buf", Body=__import__("io").BytesIO(b"from a buffer"))
+    client.upload_file_from_buffer(Bucket=b, Key=key + ".buf", Body=io.BytesIO(b"from a buffer"))
     assert body_of(client.get_object(Bucket=b, Key=key + ".buf")) == b"from a buffer"
-    client.copy(Bucket=b, Key=key + ".copy", CopySource={"Bucket": b, "Key": key, "Region": emu.region})
+    # copy() looks the source up at its public host name, so it needs the emulator as the HTTP proxy.
+    proxied = CosS3Client(
+        CosConfig(Region=emu.region, SecretId=emu.secret_id, SecretKey=emu.secret_key, Scheme="http",
+                  Proxies={"http": f"http://127.0.0.1:{emu.port}"}),
+        retry=0,
+    )  # fmt: skip
+    proxied.copy(Bucket=b, Key=key + ".copy", CopySource={"Bucket": b, "Key": key, "Region": emu.region})
     assert body_of(client.get_object(Bucket=b, Key=key + ".copy")) == b"from a local file"
     client.change_object_storage_class(Bucket=b, Key=key + ".copy", StorageClass="STANDARD_IA")
     assert client.head_object(Bucket=b, Key=key + ".copy")["x-cos-storage-class"] == "STANDARD_IA"
@@ -162,3 +172,15 @@ def test_high_level_helpers(client: CosS3Client, emu: RunningEmulator, key: str,
     assert body_of(client.get_object(Bucket=b, Key=key)) == b"from a local file"
 
 
+def test_whole_sdk_through_the_emulator_as_http_proxy(emu: RunningEmulator, key: str) -> None:
+    """With the emulator as the HTTP proxy the SDK keeps the real host names (no IP/Domain settings)."""
+    proxied = CosS3Client(
+        CosConfig(Region=emu.region, SecretId=emu.secret_id, SecretKey=emu.secret_key, Scheme="http",
+                  Proxies={"http": f"http://127.0.0.1:{emu.port}"}),
+        retry=0,
+    )  # fmt: skip
+    proxied.put_object(Bucket=emu.bucket, Key=key, Body=b"via proxy")
+    assert body_of(proxied.get_object(Bucket=emu.bucket, Key=key)) == b"via proxy"
+    assert emu.bucket in [b["Name"] for b in proxied.list_buckets()["Buckets"]["Bucket"]]
+    missing = error_of(lambda: proxied.head_bucket(Bucket=f"nobody-{emu.settings.appid}"))
+    assert missing.get_status_code() == 404

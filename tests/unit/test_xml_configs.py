@@ -119,7 +119,9 @@ def test_accepted_and_canonical(spec: ConfigSpec, body: str) -> None:
     assert parse_config(spec, stored.encode())[1] == stored  # idempotent
 
 
-@pytest.mark.parametrize(("spec", "body", "code"), REFUSED, ids=[f"{s.name}-{i}" for i, (s, _, _) in enumerate(REFUSED)])
+@pytest.mark.parametrize(
+    ("spec", "body", "code"), REFUSED, ids=[f"{s.name}-{i}" for i, (s, _, _) in enumerate(REFUSED)]
+)
 def test_refused(spec: ConfigSpec, body: str, code: str) -> None:
     with pytest.raises(CosError) as info:
         parse_config(spec, body.encode())
