@@ -56,17 +56,6 @@ def split_host(host: str) -> str:
     return host.rstrip(".")
 
 
-def origin_form(raw_path: bytes) -> bytes:
-    """The path of a request target. A client that reaches the emulator through an HTTP proxy setting
-    (`CosConfig(Proxies={'http': 'http://127.0.0.1:PORT'})`) sends the absolute form
-    `http://<bucket>.cos.<region>.myqcloud.com/<key>`, with that host also in Host: keep only the path."""
-    for scheme in (b"http://", b"https://"):
-        if raw_path[: len(scheme)].lower() == scheme:
-            slash = raw_path.find(b"/", len(scheme))
-            return b"/" if slash < 0 else raw_path[slash:]
-    return raw_path
-
-
 def decode_path(raw_path: bytes) -> str:
     """Percent-decode once ('%2F' → '/'); undecodable UTF-8 is COS's InvalidURI."""
     try:
@@ -112,7 +101,7 @@ def resolve(
     bucket_exists: Callable[[str], bool],
 ) -> Target:
     host = split_host(host_header)
-    path = decode_path(origin_form(raw_path) or b"/")
+    path = decode_path(raw_path or b"/")
     if not path.startswith("/"):
         path = "/" + path
     named = bucket_from_host(host)

@@ -94,12 +94,3 @@ def test_split_host(raw, host):
 )
 def test_is_admin(host, path, admin):
     assert is_admin(host, path) is admin
-
-
-def test_absolute_form_targets_keep_only_the_path() -> None:
-    from cos_ocr_emulator.addressing import origin_form
-
-    assert origin_form(b"http://b-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b/c") == b"/a%20b/c"
-    assert origin_form(b"HTTPS://service.cos.myqcloud.com") == b"/"
-    assert origin_form(b"/plain/key") == b"/plain/key"
-    assert origin_form(b"/http://not-a-target") == b"/http://not-a-target"

@@ -31,6 +31,20 @@ VECTORS = [
     ("DELETE", "object", {"uploadid"}, set(), None, "AbortMultipartUpload"),
     ("DELETE", "object", set(), set(), None, "DeleteObject"),
     ("get", "object", set(), set(), None, "GetObject"),
+    # Configurations, restore, append, symlinks: a keyed GET before the listing it would otherwise match.
+    ("GET", "bucket", {"inventory", "id"}, set(), None, "GetBucketInventory"),
+    ("GET", "bucket", {"inventory"}, set(), None, "ListBucketInventoryConfigurations"),
+    ("POST", "bucket", {"inventory", "id"}, set(), None, "PostBucketInventory"),
+    ("GET", "bucket", {"intelligent-tiering", "id"}, set(), None, "GetBucketIntelligentTieringV2"),
+    ("GET", "bucket", {"intelligent-tiering"}, set(), None, "ListBucketIntelligentTiering"),
+    ("GET", "bucket", {"intelligenttiering"}, set(), None, "GetBucketIntelligentTiering"),
+    ("DELETE", "bucket", {"response-control"}, set(), None, "DeleteBucketResponseControl"),
+    ("DELETE", "bucket", {"domaincertificate", "domainname"}, set(), None, "DeleteBucketDomainCertificate"),
+    ("PUT", "bucket", {"referer"}, set(), None, "PutBucketReferer"),
+    ("POST", "object", {"append", "position"}, set(), None, "AppendObject"),
+    ("POST", "object", {"restore", "versionid"}, set(), None, "PostObjectRestore"),
+    ("PUT", "object", {"symlink"}, {"x-cos-symlink-target"}, None, "PutSymlink"),
+    ("GET", "object", {"symlink"}, set(), None, "GetSymlink"),
 ]
 
 
@@ -50,7 +64,7 @@ def test_unknown_method_is_method_not_allowed(method, kind):
     assert method not in error.headers["Allow"]
 
 
-@pytest.mark.parametrize("query", [{"lifecycle"}, {"website"}, {"replication"}, {"logging"}])
+@pytest.mark.parametrize("query", [{"notification"}, {"accelerate"}, {"live"}, {"requestpayment"}])
 def test_unimplemented_subresources_answer_501(query):
     error = match("GET", "bucket", query, set(), None)
     assert isinstance(error, CosError)
@@ -101,8 +115,8 @@ def test_actions():
     ("method", "kind", "query", "code", "allowed"),
     [
         # a sub-resource the emulator lacks, with any method: never the plain operation
-        ("DELETE", "bucket", {"response-control"}, "NotImplemented", None),
-        ("DELETE", "bucket", {"domaincertificate", "domainname"}, "NotImplemented", None),
+        ("DELETE", "bucket", {"notification"}, "NotImplemented", None),
+        ("DELETE", "bucket", {"object-lock"}, "MethodNotAllowed", "GET, PUT"),
         ("PUT", "object", {"live", "switch"}, "NotImplemented", None),
         ("POST", "object", {"vod", "starttime", "endtime"}, "NotImplemented", None),
         ("GET", "object", {"imagemogr2/thumbnail/100x"}, "NotImplemented", None),
