@@ -78,6 +78,8 @@ def test_archive_needs_restore(client: CosS3Client, emu: RunningEmulator, key: s
     copy_source = {"Bucket": b, "Key": key, "Region": emu.region}
     copy = error_of(lambda: client.copy_object(Bucket=b, Key=key + ".copy", CopySource=copy_source))
     assert_cos_error(copy, 403, "InvalidObjectState")
+    ocr = error_of(lambda: client.ci_ocr_process(Bucket=b, Key=key))  # CI cannot read it either
+    assert_cos_error(ocr, 403, "InvalidObjectState")
     if storage_class == "DEEP_ARCHIVE":
         expedited = {"Days": 1, "CASJobParameters": {"Tier": "Expedited"}}
         refused = error_of(lambda: client.restore_object(Bucket=b, Key=key, RestoreRequest=expedited))
