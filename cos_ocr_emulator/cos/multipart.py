@@ -37,7 +37,7 @@ def _upload_id(ctx: Ctx) -> str:
 async def initiate_multipart_upload(ctx: Ctx) -> Response:
     await refuse_multipart_over_appendable(ctx)
     upload = await ctx.store.initiate_upload(ctx.req.bucket, ctx.req.key, ctx.new_object())
-    return xml_response(render_initiate(upload))
+    return xml_response(render_initiate(upload), headers=sse_echo(upload.headers))
 
 
 async def upload_part(ctx: Ctx) -> Response:

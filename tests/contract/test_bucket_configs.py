@@ -128,6 +128,17 @@ def test_encryption_round_trip_and_sse_header(client: CosS3Client, emu: RunningE
     assert "x-cos-server-side-encryption" not in client.put_object(Bucket=bucket, Key="later", Body=b"x")
 
 
+def test_sse_through_multipart(client: CosS3Client, emu: RunningEmulator, bucket: str) -> None:
+    upload = client.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="AES256")
+    part = client.upload_part(Bucket=bucket, Key="mp", Body=b"abc", PartNumber=1, UploadId=upload["UploadId"])
+    done = client.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload["UploadId"],
+        MultipartUpload={"Part": [{"PartNumber": 1, "ETag": part["ETag"]}]},
+    )  # fmt: skip
+    assert done["Key"] == "mp"
+    assert client.head_object(Bucket=bucket, Key="mp")["x-cos-server-side-encryption"] == "AES256"
+
+
 def test_sse_header_on_put_object(client: CosS3Client, emu: RunningEmulator, bucket: str) -> None:
     put = client.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256")
     assert put["x-cos-server-side-encryption"] == "AES256"
