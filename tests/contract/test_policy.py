@@ -82,6 +82,14 @@ def test_public_prefix_admits_anonymous_reads(emu: RunningEmulator, client: CosS
     assert anonymous(emu, bucket, "public/logo.png") == 403
 
 
+def test_a_conditional_allow_admits_nobody(emu: RunningEmulator, client: CosS3Client, bucket: str) -> None:
+    client.put_object(Bucket=bucket, Key="public/a.txt", Body=b"a")
+    policy = public_prefix(bucket, "public/", ["GetObject"])
+    policy["Statement"][0]["Condition"] = {"ip_equal": {"qcs:ip": ["10.0.0.0/8"]}}
+    client.put_bucket_policy(Bucket=bucket, Policy=policy)
+    assert anonymous(emu, bucket, "public/a.txt") == 403
+
+
 def test_deny_beats_a_public_acl(emu: RunningEmulator, client: CosS3Client, bucket: str) -> None:
     client.put_bucket_acl(Bucket=bucket, ACL="public-read")
     client.put_object(Bucket=bucket, Key="secret/key.txt", Body=b"k")
