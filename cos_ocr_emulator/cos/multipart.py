@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from cos_ocr_emulator.cos.append import refuse_multipart_over_appendable
-from cos_ocr_emulator.cos.conditions import check_preconditions, parse_copy_source
+from cos_ocr_emulator.cos.conditions import check_preconditions, copy_source_version, parse_copy_source
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.cos.object import stage_body
 from cos_ocr_emulator.cos.restore import check_readable
@@ -52,8 +52,9 @@ async def upload_part(ctx: Ctx) -> Response:
 async def upload_part_copy(ctx: Ctx) -> Response:
     number = ctx.req.int_param("partnumber", 0, low=1, high=MAX_PART_NUMBER)
     upload_id = _upload_id(ctx)
-    src_bucket, src_key = parse_copy_source(ctx.req.header("x-cos-copy-source") or "")
-    src = await ctx.store.head_object(src_bucket, src_key)
+    source = ctx.req.header("x-cos-copy-source") or ""
+    src_bucket, src_key = parse_copy_source(source)
+    src = await ctx.store.head_object(src_bucket, src_key, copy_source_version(source))
     check_readable(src)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     start, end = _copy_range(ctx.req.header("x-cos-copy-source-range"), src.size)

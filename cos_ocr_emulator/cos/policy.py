@@ -5,7 +5,8 @@ Every policy is validated as a document (a `Statement` list whose entries have a
 principal is everyone (`"*"` or `qcs::cam::anyone:anyone`) take effect here: an explicit Deny wins,
 then an Allow on the action (`name/cos:GetObject`, globs allowed) and the resource
 (`qcs::cos:<region>:uid/<appid>:<bucket>/<key>`, `*` globs) lets an unsigned request through.
-Statements for named principals are stored but have no effect (docs/deviations.md).
+Statements for named principals are stored but have no effect, and conditions are not evaluated
+(docs/deviations.md).
 """
 
 from __future__ import annotations
@@ -75,9 +76,12 @@ def anonymous_verdict(document: str, action: str, resource: str) -> bool | None:
             continue
         if not any(fnmatchcase(resource, str(r)) for r in _as_list(statement.get("Resource"))):
             continue
+        # Conditions (source IP, referer, ...) are not evaluated: a conditional Deny is taken to apply and
+        # a conditional Allow is not, so the emulator never admits more than COS would.
         if statement.get("Effect") == "Deny":
             return False
-        verdict = True
+        if "Condition" not in statement:
+            verdict = True
     return verdict
 
 

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import hashlib
-import itertools
 import logging
 import os
 import secrets
@@ -44,8 +42,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
-from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER, MIN_PART_SIZE
+from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
+from cos_ocr_emulator.storage.completion import check_completion, multipart_etag
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx, PartRow, list_objects
 from cos_ocr_emulator.storage.models import (
     BucketInfo,
@@ -59,7 +58,7 @@ from cos_ocr_emulator.storage.models import (
     VersionListing,
 )
 from cos_ocr_emulator.storage.rows import dump_tags, to_dt
-from cos_ocr_emulator.storage.versions import install, list_versions, remove
+from cos_ocr_emulator.storage.versions import install, list_versions, lookup, remove
 
 log = logging.getLogger(__name__)
 
@@ -68,34 +67,6 @@ _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk
 
 def _quote(md5_hex: str) -> str:
     return f'"{md5_hex}"'
-
-
-def _bare_etag(etag: str) -> str:
-    return etag.strip().strip('"').lower()
-
-
-def multipart_etag(part_md5_hexes: list[str]) -> str:
-    """'"' + md5(concatenated binary part MD5s) + '-' + part count + '"', as COS/S3 compute it."""
-    digest = hashlib.md5(b"".join(bytes.fromhex(m) for m in part_md5_hexes), usedforsecurity=False)
-    return f'"{digest.hexdigest()}-{len(part_md5_hexes)}"'
-
-
-def _check_completion(listed: list[tuple[int, str]], stored: dict[int, PartRow]) -> list[PartRow]:
-    """Validate a CompleteMultipartUpload part list; returns the chosen parts in order."""
-    if not listed:
-        raise CosError("InvalidRequest", "You must specify at least one part.")
-    numbers = [n for n, _ in listed]
-    if any(b <= a for a, b in itertools.pairwise(numbers)):
-        raise CosError("InvalidPartOrder")
-    chosen: list[PartRow] = []
-    for number, etag in listed:
-        row = stored.get(number)
-        if row is None or _bare_etag(etag) != row.md5_hex:
-            raise CosError("InvalidPart")
-        chosen.append(row)
-    if any(row.info.size < MIN_PART_SIZE for row in chosen[:-1]):
-        raise CosError("EntityTooSmall")
-    return chosen
 
 
 class SqliteStore:
@@ -263,7 +234,7 @@ class SqliteStore:
     ) -> ObjectInfo:
         """Shares the source blob; the copy's ETag is the plain MD5 of its bytes, even from multipart."""
         with self._writing() as (tx, dropped):
-            src, md5_hex = self._lookup(tx, src_bucket, src_key, src_version)
+            src, md5_hex = lookup(tx, src_bucket, src_key, src_version)
             self._bucket(tx, bucket)
             info = self._info(bucket, key, new, src.size, _quote(md5_hex), src.crc64, src.blob_id)
             info, old = install(tx, info, md5_hex)
@@ -272,32 +243,7 @@ class SqliteStore:
 
     def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
         with self._db.tx() as tx:
-            return self._lookup(tx, bucket, key, version_id)[0]
-
-    def _lookup(self, tx: MetaTx, bucket: str, key: str, version_id: str | None) -> tuple[ObjectInfo, str]:
-        """The current version, or the one named; a delete marker reads as NoSuchKey (current) or
-        MethodNotAllowed (named), both with x-cos-delete-marker, as COS answers."""
-        found = tx.get_object(bucket, key)
-        if found is not None and version_id in (None, found[0].version_id):
-            return found
-        self._bucket(tx, bucket)
-        if version_id is None:
-            newest = tx.newest_version(bucket, key)
-            error = no_such_key(bucket, key)
-            if newest is not None and newest[2]:
-                error.headers.update({"x-cos-delete-marker": "true", "x-cos-version-id": newest[0].version_id})
-            raise error
-        stored = tx.get_version(bucket, key, version_id)
-        if stored is None:
-            raise CosError("NoSuchVersion", resource=f"{bucket}/{key}")
-        if stored[2]:
-            raise CosError(
-                "MethodNotAllowed",
-                "The specified version is a delete marker.",
-                resource=f"{bucket}/{key}",
-                headers={"x-cos-delete-marker": "true", "x-cos-version-id": version_id, "Allow": "DELETE"},
-            )
-        return stored[0], stored[1]
+            return lookup(tx, bucket, key, version_id)[0]
 
     def set_object_fields(
         self,
@@ -312,7 +258,7 @@ class SqliteStore:
         """Replace an existing version's ACL and/or tags (PUT ?acl, PUT/DELETE ?tagging), or the current
         version's stored headers (a restore's x-cos-restore); the bytes, ETag and Last-Modified stay."""
         with self._writing() as (tx, _):
-            info, md5_hex = self._lookup(tx, bucket, key, version_id)
+            info, md5_hex = lookup(tx, bucket, key, version_id)
             updated = dataclasses.replace(
                 info,
                 acl=info.acl if acl is None else acl,
@@ -471,7 +417,7 @@ class SqliteStore:
         the object and drop the upload in one transaction."""
         with self._db.tx() as tx:
             upload = self._upload(tx, bucket, key, upload_id)
-            chosen = _check_completion(parts, {row.info.part_number: row for row in tx.parts(upload_id)})
+            chosen = check_completion(parts, {row.info.part_number: row for row in tx.parts(upload_id)})
         staged = self._blobs.stage_iter(self._concat(chosen))
         etag = multipart_etag([row.md5_hex for row in chosen])
         info = self._info(bucket, key, upload, staged.size, etag, staged.crc64, staged.sha256_hex)

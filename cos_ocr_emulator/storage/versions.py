@@ -30,6 +30,7 @@ from collections.abc import Generator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
 from cos_ocr_emulator.storage.models import NULL_VERSION, DeleteOutcome, ObjectInfo, VersionEntry, VersionListing
 from cos_ocr_emulator.storage.rows import OBJECT_COLS, dump, dump_tags, from_dt, object_row, prefix_upper, to_dt
 
@@ -276,3 +277,30 @@ def _fold(key: str, prefix: str, delimiter: str) -> str | None:
         return None
     cut = key.find(delimiter, len(prefix))
     return None if cut < 0 else key[: cut + len(delimiter)]
+
+
+def lookup(tx: MetaTx, bucket: str, key: str, version_id: str | None) -> tuple[ObjectInfo, str]:
+    """The current version, or the one named, with its MD5 hex. A delete marker reads as NoSuchKey
+    (current) or MethodNotAllowed (named), both with x-cos-delete-marker, as COS answers."""
+    found = tx.get_object(bucket, key)
+    if found is not None and version_id in (None, found[0].version_id):
+        return found
+    if tx.get_bucket(bucket) is None:
+        raise no_such_bucket(bucket)
+    if version_id is None:
+        newest = tx.newest_version(bucket, key)
+        error = no_such_key(bucket, key)
+        if newest is not None and newest[2]:
+            error.headers.update({"x-cos-delete-marker": "true", "x-cos-version-id": newest[0].version_id})
+        raise error
+    stored = tx.get_version(bucket, key, version_id)
+    if stored is None:
+        raise CosError("NoSuchVersion", resource=f"{bucket}/{key}")
+    if stored[2]:
+        raise CosError(
+            "MethodNotAllowed",
+            "The specified version is a delete marker.",
+            resource=f"{bucket}/{key}",
+            headers={"x-cos-delete-marker": "true", "x-cos-version-id": version_id, "Allow": "DELETE"},
+        )
+    return stored[0], stored[1]
