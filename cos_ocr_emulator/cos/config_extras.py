@@ -19,7 +19,7 @@ from cos_ocr_emulator.xml._writer import Node, document
 from cos_ocr_emulator.xml.config_spec import ConfigSpec, parse_config
 from cos_ocr_emulator.xml.configs_access import DOMAIN_CERTIFICATE
 from cos_ocr_emulator.xml.configs_data import INTELLIGENT_TIERING_V2, INVENTORY, INVENTORY_JOB
-from cos_ocr_emulator.xml.schema import child_text, children_named, element_nodes, text_of
+from cos_ocr_emulator.xml.schema import children_named, element_nodes, text_at, text_of
 
 INVENTORY_PAGE = 100
 
@@ -27,7 +27,7 @@ INVENTORY_PAGE = 100
 # --- rules that need the store -----------------------------------------------------------------------
 async def check_logging_target(ctx: Ctx, spec: ConfigSpec, doc: str) -> None:
     """The target bucket must exist and be in the source bucket's region."""
-    target = child_text(ET.fromstring(doc), "LoggingEnabled/TargetBucket") or ""
+    target = text_at(ET.fromstring(doc), "LoggingEnabled/TargetBucket") or ""
     source = await ctx.store.get_bucket(ctx.req.bucket)
     try:
         found = await ctx.store.get_bucket(target)
@@ -51,7 +51,7 @@ def _nodes_of(doc: str) -> list[Node]:
 async def list_inventory(ctx: Ctx) -> Response:
     """GET ?inventory without an id: 100 configurations a page, in id order; the token is the last id."""
     token = ctx.req.param("continuation-token") or ""
-    docs = [(child_text(ET.fromstring(d), "Id") or "", d) for d in await keyed_documents(ctx, INVENTORY)]
+    docs = [(text_at(ET.fromstring(d), "Id") or "", d) for d in await keyed_documents(ctx, INVENTORY)]
     page = [(i, d) for i, d in docs if i > token][:INVENTORY_PAGE]
     truncated = bool(page) and page[-1][0] < docs[-1][0]
     children: list[Node] = [("InventoryConfiguration", _nodes_of(d)) for _, d in page]
@@ -69,7 +69,7 @@ async def post_inventory(ctx: Ctx) -> Response:
     await ctx.store.get_bucket(ctx.req.bucket)
     name = document_key(ctx, INVENTORY_JOB)
     root, _ = parse_config(INVENTORY_JOB, await config_body(ctx))
-    if child_text(root, "Id") != name.split("/", 1)[1]:
+    if text_at(root, "Id") != name.split("/", 1)[1]:
         raise CosError("InvalidArgument", "<Id> differs from the id in the query string.")
     return empty_response()
 
@@ -86,12 +86,12 @@ async def put_domain_certificate(ctx: Ctx) -> Response:
     """One PUT binds a certificate to every listed domain; each domain's GET reports its validity."""
     await ctx.store.get_bucket(ctx.req.bucket)
     root, _ = parse_config(DOMAIN_CERTIFICATE, await config_body(ctx))
-    if child_text(root, "CertificateInfo/CustomCert/CertId"):
+    if text_at(root, "CertificateInfo/CustomCert/CertId"):
         raise CosError(
             "InvalidArgument",
             "The emulator has no SSL certificate service to look a <CertId> up in; upload <Cert> and <PrivateKey>.",
         )
-    cert = child_text(root, "CertificateInfo/CustomCert/Cert") or ""
+    cert = text_at(root, "CertificateInfo/CustomCert/Cert") or ""
     try:
         begin, expire = validity(cert)
     except CertificateError as exc:

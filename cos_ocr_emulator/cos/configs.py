@@ -19,7 +19,7 @@ from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import empty_response, xml_response
 from cos_ocr_emulator.xml.config_spec import ConfigSpec, parse_config
 from cos_ocr_emulator.xml.configs_access import LOGGING, REFERER
-from cos_ocr_emulator.xml.schema import child_text, children_named
+from cos_ocr_emulator.xml.schema import children_named, text_at
 
 Handler = Callable[[Ctx], Awaitable[Response]]
 MAX_KEYED = 1000  # inventory / intelligent-tiering documents per bucket (S3's limit for both)
@@ -76,7 +76,7 @@ def put_config(spec: ConfigSpec, check: StoreCheck | None = None) -> Handler:
             await ctx.store.delete_bucket_config(ctx.req.bucket, name)
             return empty_response()
         if spec.keyed_by == "id":
-            given = child_text(root, "Id")
+            given = text_at(root, "Id")
             if given is not None and given != name.split("/", 1)[1]:
                 raise CosError("InvalidArgument", f"<Id> {given!r} differs from the id in the query string.")
             if await ctx.store.get_bucket_config(ctx.req.bucket, name) is None and await _count(ctx, spec) >= MAX_KEYED:

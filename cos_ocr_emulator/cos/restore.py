@@ -20,7 +20,7 @@ from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import empty_response, http_date
 from cos_ocr_emulator.storage.models import ObjectInfo
-from cos_ocr_emulator.xml.schema import Field, child_text, node, parse_root, validate
+from cos_ocr_emulator.xml.schema import Field, node, parse_root, text_at, validate
 
 RESTORE = "x-cos-restore"
 ARCHIVED = frozenset({"ARCHIVE", "DEEP_ARCHIVE"})
@@ -65,12 +65,12 @@ async def restore_object(ctx: Ctx) -> Response:
         raise CosError(
             "InvalidObjectState", f"Only ARCHIVE and DEEP_ARCHIVE objects are restored, not {info.storage_class}."
         )
-    tier = child_text(root, "CASJobParameters/Tier") or "Standard"
+    tier = text_at(root, "CASJobParameters/Tier") or "Standard"
     if info.storage_class == "DEEP_ARCHIVE" and tier == "Expedited":
         raise CosError("InvalidArgument", "DEEP_ARCHIVE objects are restored with the Standard or Bulk tier.")
     now = time.time()
     already = restored_until(info)
-    until = expiry_after(int(child_text(root, "Days") or "1"), now)
+    until = expiry_after(int(text_at(root, "Days") or "1"), now)
     headers = {**info.headers, RESTORE: f'ongoing-request="false", expiry-date="{http_date(until)}"'}
     await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, version, headers=headers)
     # 202 for a new restore, 200 when a restored copy already existed (its expiry is extended).

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
 from cos_ocr_emulator.errors import CosError
-from cos_ocr_emulator.xml.schema import child_text
+from cos_ocr_emulator.xml.schema import text_at
 
 SSE = "x-cos-server-side-encryption"
 SSE_KMS_KEY = "x-cos-server-side-encryption-cos-kms-key-id"
@@ -29,9 +29,9 @@ def sse_headers(request: Mapping[str, str], bucket_encryption: str | None) -> di
     key_id = request.get(SSE_KMS_KEY)
     if algorithm is None and bucket_encryption is not None:
         root = ET.fromstring(bucket_encryption)
-        default = child_text(root, "Rule/ApplyServerSideEncryptionByDefault/SSEAlgorithm") or ""
+        default = text_at(root, "Rule/ApplyServerSideEncryptionByDefault/SSEAlgorithm") or ""
         algorithm = _BUCKET_DEFAULT.get(default)
-        key_id = child_text(root, "Rule/ApplyServerSideEncryptionByDefault/KMSMasterKeyID")
+        key_id = text_at(root, "Rule/ApplyServerSideEncryptionByDefault/KMSMasterKeyID")
     if algorithm is None:
         if key_id is not None:
             raise CosError("InvalidArgument", f"{SSE_KMS_KEY} needs {SSE}: cos/kms.")

@@ -16,11 +16,11 @@ from cos_ocr_emulator.xml.schema import (
     Check,
     Field,
     canonical,
-    child_text,
     children_named,
     invalid,
     no_check,
     parse_root,
+    text_at,
     validate,
 )
 
@@ -58,7 +58,7 @@ def unique(values: list[str], what: str) -> None:
 
 def ids(root: ET.Element, rule: str, id_name: str) -> list[str]:
     """The non-empty <id_name> of every <rule> child of root."""
-    return [v for r in children_named(root, rule) if (v := child_text(r, id_name))]
+    return [v for r in children_named(root, rule) if (v := text_at(r, id_name))]
 
 
 def check_bucket_arn(value: str | None, where: str) -> None:

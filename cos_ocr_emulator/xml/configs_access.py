@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from cos_ocr_emulator.xml.config_spec import ENABLED, PROLOG, ConfigSpec, unique
-from cos_ocr_emulator.xml.schema import Field, child_text, children_named, invalid, malformed, node, text_of
+from cos_ocr_emulator.xml.schema import Field, children_named, invalid, malformed, node, text_at, text_of
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$")
 
@@ -21,7 +21,7 @@ def check_hostname(value: str, where: str) -> None:
 # --- referer ---------------------------------------------------------------------------------------
 def _check_referer(root: ET.Element) -> None:
     domains = [text_of(d) for dl in children_named(root, "DomainList") for d in children_named(dl, "Domain")]
-    if child_text(root, "Status") == "Enabled" and not domains:
+    if text_at(root, "Status") == "Enabled" and not domains:
         raise invalid("An enabled referer configuration needs at least one <DomainList><Domain>.")
     if any(not d for d in domains):
         raise invalid("<Domain> must not be empty.")
@@ -44,8 +44,8 @@ REFERER = ConfigSpec(
 
 # --- encryption ------------------------------------------------------------------------------------
 def _check_encryption(root: ET.Element) -> None:
-    algorithm = child_text(root, "Rule/ApplyServerSideEncryptionByDefault/SSEAlgorithm")
-    if child_text(root, "Rule/ApplyServerSideEncryptionByDefault/KMSMasterKeyID") and algorithm != "KMS":
+    algorithm = text_at(root, "Rule/ApplyServerSideEncryptionByDefault/SSEAlgorithm")
+    if text_at(root, "Rule/ApplyServerSideEncryptionByDefault/KMSMasterKeyID") and algorithm != "KMS":
         raise invalid("<KMSMasterKeyID> is only allowed with <SSEAlgorithm>KMS</SSEAlgorithm>.")
 
 
@@ -75,14 +75,14 @@ def _check_website(root: ET.Element) -> None:
     for rules in children_named(root, "RoutingRules"):
         for rule in children_named(rules, "RoutingRule"):
             conditions = [
-                n for n in ("HttpErrorCodeReturnedEquals", "KeyPrefixEquals") if child_text(rule, f"Condition/{n}")
+                n for n in ("HttpErrorCodeReturnedEquals", "KeyPrefixEquals") if text_at(rule, f"Condition/{n}")
             ]
             if len(conditions) != 1:
                 raise malformed("A <RoutingRule><Condition> needs one of HttpErrorCodeReturnedEquals, KeyPrefixEquals.")
-            code = child_text(rule, "Condition/HttpErrorCodeReturnedEquals")
+            code = text_at(rule, "Condition/HttpErrorCodeReturnedEquals")
             if code is not None and not (code.isdigit() and 400 <= int(code) <= 599):
                 raise invalid(f"<HttpErrorCodeReturnedEquals> must be a 4xx or 5xx status, not {code!r}.")
-            replaced = [n for n in ("ReplaceKeyWith", "ReplaceKeyPrefixWith") if child_text(rule, f"Redirect/{n}")]
+            replaced = [n for n in ("ReplaceKeyWith", "ReplaceKeyPrefixWith") if text_at(rule, f"Redirect/{n}")]
             if len(replaced) > 1:
                 raise invalid("A <Redirect> may give only one of ReplaceKeyWith and ReplaceKeyPrefixWith.")
 
@@ -135,7 +135,7 @@ LOGGING = ConfigSpec(
 
 # --- custom domains --------------------------------------------------------------------------------
 def _check_domain(root: ET.Element) -> None:
-    names = [child_text(rule, "Name") or "" for rule in children_named(root, "DomainRule")]
+    names = [text_at(rule, "Name") or "" for rule in children_named(root, "DomainRule")]
     for name in names:
         check_hostname(name, "DomainRule/Name")
     unique([n.lower() for n in names], "DomainRule <Name>")
@@ -163,10 +163,10 @@ DOMAIN = ConfigSpec(
 def _check_certificate(root: ET.Element) -> None:
     for name in [text_of(d) for dl in children_named(root, "DomainList") for d in children_named(dl, "DomainName")]:
         check_hostname(name, "DomainList/DomainName")
-    if child_text(root, "CertificateInfo/CustomCert/CertId"):
+    if text_at(root, "CertificateInfo/CustomCert/CertId"):
         return
-    cert = child_text(root, "CertificateInfo/CustomCert/Cert") or ""
-    key = child_text(root, "CertificateInfo/CustomCert/PrivateKey") or ""
+    cert = text_at(root, "CertificateInfo/CustomCert/Cert") or ""
+    key = text_at(root, "CertificateInfo/CustomCert/PrivateKey") or ""
     if "-----BEGIN CERTIFICATE-----" not in cert:
         raise invalid("<CustomCert><Cert> must be a PEM certificate (or give a <CertId>).")
     if not re.search(r"-----BEGIN ([A-Z]+ )?PRIVATE KEY-----", key):
@@ -194,10 +194,10 @@ DOMAIN_CERTIFICATE = ConfigSpec(
 
 # --- origin (back-to-source) -----------------------------------------------------------------------
 def _check_origin(root: ET.Element) -> None:
-    priorities = [child_text(r, "RulePriority") or "" for r in children_named(root, "OriginRule")]
+    priorities = [text_at(r, "RulePriority") or "" for r in children_named(root, "OriginRule")]
     unique([p for p in priorities if p], "OriginRule <RulePriority>")
     for rule in children_named(root, "OriginRule"):
-        status = child_text(rule, "OriginCondition/HTTPStatusCode")
+        status = text_at(rule, "OriginCondition/HTTPStatusCode")
         if status is not None and status != "404":
             raise invalid(f"<OriginCondition><HTTPStatusCode> must be 404, not {status!r}.")
 

@@ -8,7 +8,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from cos_ocr_emulator.xml.config_spec import ENABLED, PROLOG, ConfigSpec, check_bucket_arn, ids, unique
-from cos_ocr_emulator.xml.schema import Field, child_text, children_named, invalid, malformed, node, text_of
+from cos_ocr_emulator.xml.schema import Field, children_named, invalid, malformed, node, text_at, text_of
 
 TRANSITION_CLASSES = ("STANDARD_IA", "ARCHIVE", "DEEP_ARCHIVE", "INTELLIGENT_TIERING", "MAZ_STANDARD_IA",
                       "MAZ_INTELLIGENT_TIERING")  # fmt: skip
@@ -44,12 +44,12 @@ def _check_lifecycle(root: ET.Element) -> None:
             raise malformed("Each lifecycle <Rule> needs an action (Expiration, Transition, ...).")
         for expiration in children_named(rule, "Expiration"):
             _exactly_one(expiration, ("Date", "Days", "ExpiredObjectDeleteMarker"), "Expiration")
-            _check_date(child_text(expiration, "Date"), "Expiration/Date")
+            _check_date(text_at(expiration, "Date"), "Expiration/Date")
         for transition in children_named(rule, "Transition"):
             _exactly_one(transition, ("Date", "Days"), "Transition")
             if not children_named(transition, "StorageClass"):
                 raise malformed("<Transition> needs a <StorageClass>.")
-            _check_date(child_text(transition, "Date"), "Transition/Date")
+            _check_date(text_at(transition, "Date"), "Transition/Date")
 
 
 _LIFECYCLE_FILTER = node(
@@ -113,7 +113,7 @@ INVENTORY_FIELDS = ("Size", "LastModifiedDate", "StorageClass", "ETag", "IsMulti
 
 
 def _check_inventory(root: ET.Element) -> None:
-    check_bucket_arn(child_text(root, "Destination/COSBucketDestination/Bucket"), "COSBucketDestination/Bucket")
+    check_bucket_arn(text_at(root, "Destination/COSBucketDestination/Bucket"), "COSBucketDestination/Bucket")
     for fields in children_named(root, "OptionalFields"):
         for item in children_named(fields, "Field"):
             value = text_of(item)
@@ -169,7 +169,7 @@ INVENTORY_JOB = ConfigSpec(
 def _check_replication(root: ET.Element) -> None:
     unique(ids(root, "Rule", "ID"), "Rule <ID>")
     for rule in children_named(root, "Rule"):
-        check_bucket_arn(child_text(rule, "Destination/Bucket"), "Destination/Bucket")
+        check_bucket_arn(text_at(rule, "Destination/Bucket"), "Destination/Bucket")
 
 
 REPLICATION = ConfigSpec(
@@ -204,10 +204,10 @@ REPLICATION = ConfigSpec(
 
 # --- intelligent tiering ---------------------------------------------------------------------------
 def _check_tiering_v1(root: ET.Element) -> None:
-    days = child_text(root, "Transition/Days")
+    days = text_at(root, "Transition/Days")
     if days is not None and days not in ("30", "60", "90"):
         raise invalid(f"<Transition><Days> must be 30, 60 or 90, not {days!r}.")
-    frequent = child_text(root, "Transition/RequestFrequent")
+    frequent = text_at(root, "Transition/RequestFrequent")
     if frequent is not None and frequent != "1":
         raise invalid(f"<Transition><RequestFrequent> must be 1, not {frequent!r}.")
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.xml._writer import Node, document
+from cos_ocr_emulator.xml.parse import child as first_child
+from cos_ocr_emulator.xml.parse import children, local, parse_body
 
 
 @dataclass(frozen=True)
@@ -46,23 +48,11 @@ def invalid(message: str) -> CosError:
     return CosError("InvalidArgument", message)
 
 
-def local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def parse_root(body: bytes, root: str) -> ET.Element:
-    """Parse a request body whose root must be <root>; no DTDs (entity expansion is the way in for attacks)."""
+    """Parse a request body whose root must be <root> (xml/parse.py's rules); an empty body is malformed."""
     if not body.strip():
         raise malformed(f"The request body is empty; a <{root}> document is required.")
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
-        raise malformed("DTDs and entities are not allowed in request bodies.")
-    try:
-        element = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise malformed(f"The XML you provided was not well-formed: {exc}.") from exc
-    if local(element.tag) != root:
-        raise malformed(f"Expected a <{root}> root element, got <{local(element.tag)}>.")
-    return element
+    return parse_body(body, root)
 
 
 def text_of(element: ET.Element) -> str:
@@ -70,15 +60,14 @@ def text_of(element: ET.Element) -> str:
 
 
 def children_named(element: ET.Element, name: str) -> list[ET.Element]:
-    return [child for child in element if local(child.tag) == name]
+    return list(children(element, name))
 
 
-def child_text(element: ET.Element, path: str) -> str | None:
+def text_at(element: ET.Element, path: str) -> str | None:
     """Text at a '/'-separated path of element names below `element`, or None if absent."""
     current: ET.Element | None = element
     for name in path.split("/"):
-        found = children_named(current, name) if current is not None else []
-        current = found[0] if found else None
+        current = first_child(current, name) if current is not None else None
     return None if current is None else text_of(current)
 
 
