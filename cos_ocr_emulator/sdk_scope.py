@@ -13,6 +13,10 @@ CI_PREFIX = "ci_"
 CI_REASON = "Cloud Infinite processing other than OCR (`ci_ocr_process`, `ci_process` with OCR): 501"
 
 _LIVE = "live channels / RTMP push streaming: 501 NotImplemented"
+_FETCH = (
+    "async fetch is a separate migration service (`<region>.migration.myqcloud.com`, JSON): not emulated; "
+    "with `Domain=` the SDK reaches the emulator and cannot parse its XML error"
+)
 _CLIENT_SIDE = "client-side helper that sends no request of its own (every other call exercises it)"
 
 # Plain (non-ci_) SDK methods outside the emulator's scope, with the reason.
@@ -26,10 +30,10 @@ OUT_OF_SCOPE: dict[str, str] = {
     "get_vod_playlist": _LIVE,
     "post_vod_playlist": _LIVE,
     "list_live_channel": _LIVE,
-    "get_rtmp_signed_url": _LIVE,
+    "get_rtmp_signed_url": "live channels: builds an RTMP push URL locally and sends no request",
     "select_object_content": "SQL over CSV/JSON objects (COS Select) needs a query engine: 501 NotImplemented",
-    "put_async_fetch_task": "fetching a URL into the bucket is a separate migration service: 501 NotImplemented",
-    "get_async_fetch_task": "fetching a URL into the bucket is a separate migration service: 501 NotImplemented",
+    "put_async_fetch_task": _FETCH,
+    "get_async_fetch_task": _FETCH,
     "get_media_info": "Cloud Infinite ci-process=videoinfo under a plain name: 501 NotImplemented",
     "get_snapshot": "Cloud Infinite ci-process=snapshot under a plain name: 501 NotImplemented",
     "get_pm3u8": "Cloud Infinite ci-process=pm3u8 under a plain name: 501 NotImplemented",
