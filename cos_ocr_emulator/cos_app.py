@@ -111,7 +111,7 @@ def _anonymous_may(state: EmulatorState, req: CosRequest, rule: Rule | CosError)
     if isinstance(rule, CosError):
         return False
     return anonymous_read_allowed(
-        state.store, state.settings, rule.action, rule.operation, req.target.bucket, req.key, req.param("versionid")
+        state.store, state.settings, rule.action, rule.operation, req.target.bucket, req.key, req.version_id
     )
 
 

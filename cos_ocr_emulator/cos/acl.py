@@ -56,14 +56,14 @@ async def put_bucket_acl(ctx: Ctx) -> Response:
 
 
 async def get_object_acl(ctx: Ctx) -> Response:
-    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id)
     grants = load_acl(info.acl)
     canned = canned_name(grants, for_object=True, is_default=info.acl == DEFAULT)
     return xml_response(render_acl(ctx.settings.appid, grants), headers={"x-cos-acl": canned})
 
 
 async def put_object_acl(ctx: Ctx) -> Response:
-    await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))  # NoSuchKey before the body
+    await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id)  # NoSuchKey before the body
     document = await _requested(ctx, for_object=True)
-    await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), acl=document)
+    await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.version_id, acl=document)
     return empty_response()

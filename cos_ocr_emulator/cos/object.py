@@ -67,7 +67,7 @@ def version_header(version_id: str | None) -> dict[str, str]:
 
 async def _head(ctx: Ctx) -> ObjectInfo:
     """The object a GET/HEAD serves: the named version, or a symlink's target."""
-    return await follow(ctx, await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid")))
+    return await follow(ctx, await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id))
 
 
 def _not_modified(info: ObjectInfo) -> Response:
@@ -110,7 +110,7 @@ async def get_object(ctx: Ctx) -> Response:
 
 
 async def delete_object(ctx: Ctx) -> Response:
-    outcome = await ctx.store.delete_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    outcome = await ctx.store.delete_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id)
     headers = {"x-cos-version-id": outcome.version_id} if outcome.version_id is not None else {}
     if outcome.delete_marker:
         headers["x-cos-delete-marker"] = "true"

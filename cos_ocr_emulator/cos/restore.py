@@ -57,7 +57,7 @@ def expiry_after(days: int, now: float) -> datetime:
 
 
 async def restore_object(ctx: Ctx) -> Response:
-    version = ctx.req.param("versionid")
+    version = ctx.req.version_id
     info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, version)
     root = parse_root(await config_body(ctx), "RestoreRequest")
     validate(root, _REQUEST, "RestoreRequest")

@@ -64,7 +64,7 @@ async def put_symlink(ctx: Ctx) -> Response:
 
 
 async def get_symlink(ctx: Ctx) -> Response:
-    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id)
     if not is_symlink(info):
         raise CosError("InvalidArgument", "The object is not a symlink.", resource=f"{info.bucket}/{info.key}")
     return empty_response(

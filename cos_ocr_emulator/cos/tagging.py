@@ -25,7 +25,7 @@ def _no_tags() -> CosError:
 
 
 async def get_object_tagging(ctx: Ctx) -> Response:
-    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"))
+    info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id)
     if not info.tags:
         raise _no_tags()
     return xml_response(render_tagging(info.tags), headers=_version_header(info.version_id))
@@ -33,12 +33,12 @@ async def get_object_tagging(ctx: Ctx) -> Response:
 
 async def put_object_tagging(ctx: Ctx) -> Response:
     tags = check_tags(parse_tagging(await ctx.body_bytes(limit=64 * 1024)), limit=MAX_OBJECT_TAGS)
-    info = await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), tags=tags)
+    info = await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.version_id, tags=tags)
     return empty_response(headers=_version_header(info.version_id))
 
 
 async def delete_object_tagging(ctx: Ctx) -> Response:
-    info = await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.param("versionid"), tags=())
+    info = await ctx.store.set_object_fields(ctx.req.bucket, ctx.req.key, ctx.req.version_id, tags=())
     return empty_response(204, headers=_version_header(info.version_id))
 
 

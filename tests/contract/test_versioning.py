@@ -106,6 +106,14 @@ def test_versions_markers_and_reads_by_version(client: CosS3Client, bucket: str)
     assert_cos_error(error_of(lambda: client.delete_bucket(Bucket=bucket)), 409, "BucketNotEmpty")
 
 
+def test_an_empty_version_id_means_the_current_version(emu: RunningEmulator, client: CosS3Client, bucket: str) -> None:
+    client.put_bucket_versioning(Bucket=bucket, Status="Enabled")
+    client.put_object(Bucket=bucket, Key="k", Body=b"1")
+    client.put_object(Bucket=bucket, Key="k", Body=b"2")
+    got = raw_request(emu, "GET", "k", params={"versionId": ""}, bucket=bucket)  # what Go's Download sends
+    assert (got.status, got.body) == (200, b"2")
+
+
 def test_copy_from_an_old_version_and_multi_delete(client: CosS3Client, bucket: str) -> None:
     client.put_bucket_versioning(Bucket=bucket, Status="Enabled")
     v1 = client.put_object(Bucket=bucket, Key="src", Body=b"old")["x-cos-version-id"]
