@@ -50,14 +50,6 @@ def missing(spec: ConfigSpec, ctx: Ctx) -> CosError:
     return CosError(spec.missing, resource=ctx.req.bucket)
 
 
-def _means_delete(spec: ConfigSpec, body: bytes) -> bool:
-    """The SDKs delete a referer configuration with an empty PUT, and switch logging off by PUTting a
-    <BucketLoggingStatus> without <LoggingEnabled>."""
-    if spec is REFERER:
-        return not body.strip()
-    return False
-
-
 StoreCheck = Callable[[Ctx, ConfigSpec, str], Awaitable[None]]
 
 
@@ -68,7 +60,9 @@ def put_config(spec: ConfigSpec, check: StoreCheck | None = None) -> Handler:
         await ctx.store.get_bucket(ctx.req.bucket)
         name = document_key(ctx, spec)
         body = await config_body(ctx)
-        if _means_delete(spec, body):
+        # Two PUTs remove the configuration: the SDKs delete a referer configuration with an empty body
+        # (there is no DELETE ?referer) and switch logging off with no <LoggingEnabled>.
+        if spec is REFERER and not body.strip():
             await ctx.store.delete_bucket_config(ctx.req.bucket, name)
             return empty_response()
         root, document = parse_config(spec, body)
