@@ -69,13 +69,27 @@ class CosApp:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, record: RequestRecord) -> None:
-        state = self.state
-        req = parse_request(scope, state)
+        req = parse_request(scope, self.state)
         ci_process = req.param("ci-process")
         record.bucket, record.key, record.ci_process = req.target.bucket, req.key or None, ci_process
         rule = match(req.method, req.target.kind, set(req.params), set(req.headers), ci_process)
         if not isinstance(rule, CosError):
             record.operation = rule.operation
+        # A request with an Origin that a CORS rule allows gets the Access-Control-* headers on every
+        # answer, a refusal by auth included: a browser can only read an answer it is allowed to see.
+        cors = bool(req.header("origin")) and (isinstance(rule, CosError) or not rule.unsigned)
+        try:
+            response = await self._serve(req, rule, receive, record)
+        except CosError as exc:
+            if cors:
+                exc.headers.update(cors_headers(self.state.store, req))
+            raise
+        if cors:
+            response.headers.update(cors_headers(self.state.store, req))
+        await response(scope, receive, send)
+
+    async def _serve(self, req: CosRequest, rule: Rule | CosError, receive: Receive, record: RequestRecord) -> Response:
+        state = self.state
         record.auth = "refused"
         if not isinstance(rule, CosError) and rule.unsigned:
             # A browser sends its preflight to the URL it will use, presigned query and all, but never
@@ -100,10 +114,8 @@ class CosApp:
             req.target.bucket, req.key, rule.operation, retry=req.header("x-cos-sdk-retry") == "true"
         )
         if fault is None:
-            response = await _with_cors(ctx, rule)
-        else:
-            response = await inject(fault, record, lambda: _with_cors(ctx, rule))
-        await response(scope, receive, send)
+            return await rule.handler(ctx)
+        return await inject(fault, record, lambda: rule.handler(ctx))
 
 
 def _anonymous_may(state: EmulatorState, req: CosRequest, rule: Rule | CosError) -> bool:
@@ -113,17 +125,3 @@ def _anonymous_may(state: EmulatorState, req: CosRequest, rule: Rule | CosError)
     return anonymous_read_allowed(
         state.store, state.settings, rule.action, rule.operation, req.target.bucket, req.key, req.version_id
     )
-
-
-async def _with_cors(ctx: Ctx, rule: Rule) -> Response:
-    """Run the handler; a request with an Origin that a CORS rule allows gets the Access-Control-* headers,
-    on errors too (a browser can only read an error it is allowed to see)."""
-    if rule.unsigned or not ctx.req.header("origin"):
-        return await rule.handler(ctx)
-    try:
-        response = await rule.handler(ctx)
-    except CosError as exc:
-        exc.headers.update(cors_headers(ctx.state.store, ctx.req))
-        raise
-    response.headers.update(cors_headers(ctx.state.store, ctx.req))
-    return response

@@ -98,7 +98,7 @@ RULES: tuple[Rule, ...] = (
     Rule("DeleteBucketTagging", "DELETE", "bucket", tagging.delete_bucket_tagging, ("tagging",)),
     Rule("GetBucketVersioning", "GET", "bucket", versioning.get_bucket_versioning, ("versioning",)),
     Rule("PutBucketVersioning", "PUT", "bucket", versioning.put_bucket_versioning, ("versioning",)),
-    Rule("ListObjectVersions", "GET", "bucket", versioning.list_object_versions, ("versions",), cam_action="cos:GetBucketObjectVersions"),
+    Rule("ListObjectVersions", "GET", "bucket", versioning.list_object_versions, ("versions",), read_only=True, cam_action="cos:GetBucketObjectVersions"),
     Rule("GetBucketPolicy", "GET", "bucket", policy.get_bucket_policy, ("policy",)),
     Rule("PutBucketPolicy", "PUT", "bucket", policy.put_bucket_policy, ("policy",)),
     Rule("DeleteBucketPolicy", "DELETE", "bucket", policy.delete_bucket_policy, ("policy",)),

@@ -88,6 +88,10 @@ def test_public_read_bucket_lets_anonymous_reads_through(
     assert anonymous(emu, bucket, "doc.txt") == 200
     assert anonymous(emu, bucket, "doc.txt", "HEAD") == 200
     assert anonymous(emu, bucket, "missing.txt") == 404
+    listing = raw_request(emu, "GET", "", bucket=bucket, signed=False)
+    versions = raw_request(emu, "GET", "", params={"versions": ""}, bucket=bucket, signed=False)
+    assert (listing.status, versions.status) == (200, 200)
+    assert b"<Key>doc.txt</Key>" in listing.body and b"<Key>doc.txt</Key>" in versions.body
     # Reads only: an unsigned write is still refused.
     put = raw_request(emu, "PUT", "new.txt", bucket=bucket, body=b"x", signed=False)
     assert_error(put, 403, "AccessDenied")
@@ -163,6 +167,27 @@ def test_bad_acl_bodies_and_grants(emu: RunningEmulator, client: CosS3Client, bu
         client.put_bucket_acl(Bucket=bucket, GrantRead="someone")
     assert_cos_error(info.value, 400, "InvalidArgument", "x-cos-grant-read value invalid:someone")
     assert client.get_bucket_acl(Bucket=bucket)["CannedACL"] == "private"
+
+
+def test_deleting_a_bucket_removes_its_configuration(emu: RunningEmulator, client: CosS3Client) -> None:
+    name = f"{unique('gone')}-{emu.settings.appid}"
+    client.create_bucket(Bucket=name, ACL="public-read")
+    client.put_bucket_cors(
+        Bucket=name, CORSConfiguration={"CORSRule": [{"AllowedOrigin": ["*"], "AllowedMethod": ["GET"]}]}
+    )
+    client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": {"Tag": [{"Key": "a", "Value": "b"}]}})
+    client.put_bucket_versioning(Bucket=name, Status="Enabled")
+    client.delete_bucket(Bucket=name)
+    client.create_bucket(Bucket=name)
+    assert client.get_bucket_acl(Bucket=name)["CannedACL"] == "private"
+    assert client.get_bucket_versioning(Bucket=name) == {"VersioningConfiguration": None}
+    for call, code in (
+        (client.get_bucket_cors, "NoSuchCORSConfiguration"),
+        (client.get_bucket_tagging, "NoSuchTagSet"),
+    ):
+        with pytest.raises(CosServiceError) as info:
+            call(Bucket=name)
+        assert_cos_error(info.value, 404, code)
 
 
 def test_missing_object_and_bucket(client: CosS3Client, bucket: str) -> None:

@@ -104,6 +104,10 @@ def test_matching_requests_carry_the_headers(emu: RunningEmulator, client: CosS3
     assert other.status == 204 and other.header("Access-Control-Allow-Origin") is None
     plain = raw_request(emu, "GET", "doc.txt", bucket=bucket)
     assert plain.header("Access-Control-Allow-Origin") is None
+    # A refusal before any handler ran (an unsigned GET of a private object) is readable by the page too.
+    refused = raw_request(emu, "GET", "doc.txt", bucket=bucket, headers={"Origin": APP}, signed=False)
+    assert_error(refused, 403, "AccessDenied")
+    assert refused.header("Access-Control-Allow-Origin") == APP
 
 
 def test_a_page_puts_through_a_presigned_url(emu: RunningEmulator, client: CosS3Client, bucket: str) -> None:
