@@ -24,6 +24,8 @@ from starlette.responses import Response
 from cos_ocr_emulator.addressing import bucket_from_host, resolve, split_host
 from cos_ocr_emulator.admin.canned import result_from_json, result_to_json
 from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.cos.restore import check_readable
+from cos_ocr_emulator.cos.symlink import follow
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ocr.cache import OcrCache, cache_key
 from cos_ocr_emulator.ocr.request import OcrRequest
@@ -46,12 +48,12 @@ async def ocr(ctx: Ctx) -> Response:
         raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
     key = None if url is not None else ctx.req.key
     # Looked up first: NoSuchKey even when a canned result exists.
-    info = await ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
+    info = await follow(ctx, await ctx.store.head_object(ctx.req.bucket, key)) if key is not None else None
     canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
     data: bytes | None = None
     if canned is None:
         if info is not None:
-            _check_size(ctx, info)
+            _check_readable(ctx, info)
             digest = info.blob_id  # blobs are content-addressed: no need to read the bytes to hash them
         else:
             assert url is not None
@@ -102,7 +104,9 @@ def _note(ctx: Ctx, outcome: str) -> None:
     ctx.record.ocr_cache = outcome
 
 
-def _check_size(ctx: Ctx, info: ObjectInfo) -> None:
+def _check_readable(ctx: Ctx, info: ObjectInfo) -> None:
+    """Checked before the cache too: a cached result never answers for an archived or oversized object."""
+    check_readable(info)  # an archived object is processed only once restored, as in COS
     if info.size > ctx.settings.ocr_max_image_bytes:
         raise CosError(
             "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."
@@ -110,7 +114,7 @@ def _check_size(ctx: Ctx, info: ObjectInfo) -> None:
 
 
 async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
-    _check_size(ctx, info)
+    _check_readable(ctx, info)
     return await ctx.store.read_all(info)
 
 
