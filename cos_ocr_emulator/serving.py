@@ -1,0 +1,106 @@
+"""Starting the server so that failures are one clear line: bind the listening socket before anything is
+announced, and learn from the ASGI lifespan whether startup completed or why it failed.
+
+Used by the CLI and by the in-process test server (`testing.server`), so both report the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.config_values import ConfigError
+from cos_ocr_emulator.seed import SeedError
+
+# Connections that arrive between "listening on" and uvicorn's first accept() wait here.
+BACKLOG = 2048
+
+
+def bind(settings: Settings) -> socket.socket:
+    """A listening TCP socket on settings.host:port (port 0 = any free port), or `ConfigError`
+    naming the setting that is to blame (an address in use, a host that does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        problem = f"cannot resolve {settings.host!r}: {exc.strerror}"
+        raise ConfigError("host", settings.source_of("host"), problem) from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        # As uvicorn does: a restart may reuse a port whose old connections are in TIME_WAIT. (On Linux this
+        # never lets two servers listen on one port: a live listener still makes bind fail.)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        where = f"{settings.host}:{settings.port}"
+        if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+            problem = f"{where} is already in use (another server listens there; pick another port or 0 for any)"
+        else:
+            problem = f"cannot listen on {where}: {exc.strerror or exc}"
+        blame = "host" if exc.errno == 99 else "port"  # EADDRNOTAVAIL: no such local address
+        raise ConfigError(blame, settings.source_of(blame), problem) from None
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass
+class StartupWatch:
+    """Wraps the ASGI app and watches its lifespan: `on_ready` runs once startup completed; on failure
+    `error` holds the exception (and the traceback stays out of uvicorn's log: the caller reports it)."""
+
+    app: ASGIApp
+    on_ready: Callable[[], None] | None = None
+    error: BaseException | None = None
+    ready: bool = False
+    _failed: bool = field(default=False, repr=False)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def watched(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                self._failed = True
+                message = {**message, "message": ""}
+            elif message["type"] == "lifespan.startup.complete":
+                self.ready = True
+                if self.on_ready is not None:
+                    self.on_ready()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except BaseException as exc:
+            if not self.ready:
+                self.error = exc
+            raise
+
+    def failure(self, settings: Settings) -> ConfigError | str | None:
+        """Why startup failed, or None: a `ConfigError` when a setting is to blame (the seed folder),
+        else one line naming the exception."""
+        if self.error is None:
+            return "the application did not start" if self._failed else None
+        text = str(self.error).strip().splitlines()
+        line = text[0] if text else "no message"
+        if isinstance(self.error, SeedError):
+            return ConfigError("seed_dir", settings.source_of("seed_dir"), line)
+        return f"{type(self.error).__name__}: {line}"
+
+
+class _StartupFailedLine(logging.Filter):
+    """Drops uvicorn's "Application startup failed. Exiting." (the CLI says why, in one line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Application startup failed" not in record.getMessage()
+
+
+def quiet_startup_failure() -> None:
+    logging.getLogger("uvicorn.error").addFilter(_StartupFailedLine())
