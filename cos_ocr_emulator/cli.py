@@ -120,17 +120,21 @@ def serve(settings: Settings) -> int:
 
     import uvicorn
 
-    from cos_ocr_emulator.app import create_app
-    from cos_ocr_emulator.serving import StartupWatch, bind, quiet_startup_failure
+    from cos_ocr_emulator.serving import StartupWatch, bind, open_app, quiet_startup_failure
 
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         sock = bind(settings)
     except ConfigError as error:
         return _config_error(error)
     settings = dataclasses.replace(settings, port=sock.getsockname()[1])  # port 0 → the one we got
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        app = open_app(settings)
+    except ConfigError as error:
+        sock.close()
+        return _config_error(error)
     quiet_startup_failure()
-    watch = StartupWatch(create_app(settings), on_ready=lambda: print(banner(settings), flush=True))
+    watch = StartupWatch(app, on_ready=lambda: print(banner(settings), flush=True))
     config = uvicorn.Config(
         watch, server_header=False, date_header=False, log_level=settings.log_level, access_log=False,
         timeout_graceful_shutdown=30, lifespan="on",

@@ -105,6 +105,8 @@ _KEY_FIELDS = {"secret_id", "secret_key", "actions", "token", "token_expires"}
 
 def _key_pair(item: object) -> KeyPair:
     """One `keys` entry: "id:key" (env shorthand) or a table {secret_id, secret_key, actions, token, ...}."""
+    if isinstance(item, KeyPair):
+        return item
     if isinstance(item, str):
         sid, colon, key = item.partition(":")
         if not sid.strip():  # never echo what may be a secret

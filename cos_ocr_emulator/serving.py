@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import socket
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,6 +50,18 @@ def bind(settings: Settings) -> socket.socket:
         raise ConfigError(blame, settings.source_of(blame), problem) from None
     sock.set_inheritable(True)
     return sock
+
+
+def open_app(settings: Settings) -> Any:
+    """The application, or `ConfigError` naming data_dir when the store there cannot be opened
+    (not a database, a folder where the database file should be, no space...)."""
+    from cos_ocr_emulator.app import create_app
+
+    try:
+        return create_app(settings)
+    except (OSError, sqlite3.Error) as exc:
+        problem = f"cannot open the store in {str(settings.data_dir)!r}: {exc}"
+        raise ConfigError("data_dir", settings.source_of("data_dir"), problem) from None
 
 
 @dataclass
