@@ -120,6 +120,7 @@ def serve(settings: Settings) -> int:
 
     import uvicorn
 
+    from cos_ocr_emulator.app import HTTP_IMPLEMENTATION
     from cos_ocr_emulator.serving import StartupWatch, bind, open_app, quiet_startup_failure
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -136,8 +137,8 @@ def serve(settings: Settings) -> int:
     quiet_startup_failure()
     watch = StartupWatch(app, on_ready=lambda: print(banner(settings), flush=True))
     config = uvicorn.Config(
-        watch, server_header=False, date_header=False, log_level=settings.log_level, access_log=False,
-        timeout_graceful_shutdown=30, lifespan="on",
+        watch, http=HTTP_IMPLEMENTATION, server_header=False, date_header=False, log_level=settings.log_level,
+        access_log=False, timeout_graceful_shutdown=30, lifespan="on",
     )  # fmt: skip
     server = uvicorn.Server(config)
     # uvicorn exits on a failed startup; the watch knows why.

@@ -11,12 +11,13 @@ import socket
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cos_ocr_emulator.app import create_app
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.config_values import ConfigError
+from cos_ocr_emulator.edge import Edge
 from cos_ocr_emulator.seed import SeedError
 
 # Connections that arrive between "listening on" and uvicorn's first accept() wait here.
@@ -52,11 +53,9 @@ def bind(settings: Settings) -> socket.socket:
     return sock
 
 
-def open_app(settings: Settings) -> Any:
+def open_app(settings: Settings) -> Edge:
     """The application, or `ConfigError` naming data_dir when the store there cannot be opened
     (not a database, a folder where the database file should be, no space...)."""
-    from cos_ocr_emulator.app import create_app
-
     try:
         return create_app(settings)
     except (OSError, sqlite3.Error) as exc:

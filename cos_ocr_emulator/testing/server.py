@@ -21,9 +21,12 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 import httpx
 import uvicorn
 
+from cos_ocr_emulator.app import HTTP_IMPLEMENTATION
 from cos_ocr_emulator.config import Settings, with_fields
 from cos_ocr_emulator.config_values import ConfigError
+from cos_ocr_emulator.edge import Edge
 from cos_ocr_emulator.serving import StartupWatch, bind, open_app
+from cos_ocr_emulator.state import EmulatorState
 
 SDK_MISSING = (
     "the COS Python SDK (qcloud_cos) is not installed; .client() and .cos_config() need it: "
@@ -49,7 +52,7 @@ def free_port() -> int:
 class RunningEmulator:
     settings: Settings
     server: uvicorn.Server
-    app: Any
+    app: Edge
 
     @property
     def endpoint(self) -> str:
@@ -76,8 +79,8 @@ class RunningEmulator:
         return self.settings.keys[0].secret_key
 
     @property
-    def state(self) -> Any:
-        return self.app.state.emulator
+    def state(self) -> EmulatorState:
+        return self.app.state
 
     def cos_config(self, **overrides: Any) -> Any:
         """A `qcloud_cos.CosConfig` aimed at this emulator in IP mode (the SDK's recommended form)."""
@@ -156,8 +159,8 @@ def running_emulator(
             raise
         watch = StartupWatch(app)
         config = uvicorn.Config(
-            watch, log_level="warning", server_header=False, date_header=False, access_log=False,
-            lifespan="on", timeout_graceful_shutdown=5,
+            watch, http=HTTP_IMPLEMENTATION, log_level="warning", server_header=False, date_header=False,
+            access_log=False, lifespan="on", timeout_graceful_shutdown=5,
         )  # fmt: skip
         server = uvicorn.Server(config)
         thread = threading.Thread(target=_serve, args=(server, sock), name="cos-emulator", daemon=True)
