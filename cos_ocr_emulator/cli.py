@@ -2,7 +2,7 @@
 
 A bad setting, an address in use or a seed folder that cannot be loaded is one line on stderr naming
 the setting and where its value came from, and exit status 2; "listening on" is printed only once the
-socket is bound and startup has completed.
+server accepts connections (the port was bound first, before the app started).
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from cos_ocr_emulator.app import HTTP_IMPLEMENTATION
-    from cos_ocr_emulator.serving import StartupWatch, bind, open_app, quiet_startup_failure
+    from cos_ocr_emulator.serving import AnnouncingServer, StartupWatch, bind, open_app, quiet_startup_failure
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -135,12 +135,12 @@ def serve(settings: Settings) -> int:
         sock.close()
         return _config_error(error)
     quiet_startup_failure()
-    watch = StartupWatch(app, on_ready=lambda: print(banner(settings), flush=True))
+    watch = StartupWatch(app)
     config = uvicorn.Config(
         watch, http=HTTP_IMPLEMENTATION, server_header=False, date_header=False, log_level=settings.log_level,
         access_log=False, timeout_graceful_shutdown=30, lifespan="on",
     )  # fmt: skip
-    server = uvicorn.Server(config)
+    server = AnnouncingServer(config, on_listening=lambda: print(banner(settings), flush=True))
     # uvicorn exits on a failed startup; the watch knows why.
     with sock, contextlib.suppress(SystemExit):
         server.run(sockets=[sock])

@@ -1,4 +1,4 @@
-"""Starting the server so that failures are one clear line: bind the listening socket before anything is
+"""Starting the server so that failures are one clear line: bind the port before anything is
 announced, and learn from the ASGI lifespan whether startup completed or why it failed.
 
 Used by the CLI and by the in-process test server (`testing.server`), so both report the same message.
@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cos_ocr_emulator.app import create_app
@@ -20,12 +21,9 @@ from cos_ocr_emulator.config_values import ConfigError
 from cos_ocr_emulator.edge import Edge
 from cos_ocr_emulator.seed import SeedError
 
-# Connections that arrive between "listening on" and uvicorn's first accept() wait here.
-BACKLOG = 2048
-
 
 def bind(settings: Settings) -> socket.socket:
-    """A listening TCP socket on settings.host:port (port 0 = any free port), or `ConfigError`
+    """A TCP socket bound to settings.host:port (port 0 = any free port), or `ConfigError`
     naming the setting that is to blame (an address in use, a host that does not resolve)."""
     try:
         infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -38,8 +36,9 @@ def bind(settings: Settings) -> socket.socket:
         # As uvicorn does: a restart may reuse a port whose old connections are in TIME_WAIT. (On Linux this
         # never lets two servers listen on one port: a live listener still makes bind fail.)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Bound, not yet listening: until uvicorn listens (after startup), a client is refused at once
+        # rather than left waiting, as before this socket existed.
         sock.bind(address)
-        sock.listen(BACKLOG)
     except OSError as exc:
         sock.close()
         where = f"{settings.host}:{settings.port}"
@@ -65,11 +64,10 @@ def open_app(settings: Settings) -> Edge:
 
 @dataclass
 class StartupWatch:
-    """Wraps the ASGI app and watches its lifespan: `on_ready` runs once startup completed; on failure
-    `error` holds the exception (and the traceback stays out of uvicorn's log: the caller reports it)."""
+    """Wraps the ASGI app and watches its lifespan: on failure `error` holds the exception (and the
+    traceback stays out of uvicorn's log: the caller reports it in one line)."""
 
     app: ASGIApp
-    on_ready: Callable[[], None] | None = None
     error: BaseException | None = None
     ready: bool = False
     _failed: bool = field(default=False, repr=False)
@@ -85,8 +83,6 @@ class StartupWatch:
                 message = {**message, "message": ""}
             elif message["type"] == "lifespan.startup.complete":
                 self.ready = True
-                if self.on_ready is not None:
-                    self.on_ready()
             await send(message)
 
         try:
@@ -106,6 +102,20 @@ class StartupWatch:
         if isinstance(self.error, SeedError):
             return ConfigError("seed_dir", settings.source_of("seed_dir"), line)
         return f"{type(self.error).__name__}: {line}"
+
+
+class AnnouncingServer(uvicorn.Server):
+    """uvicorn's server that calls `on_listening` once it accepts connections (after the app's startup),
+    so "listening on" is never printed before a client can connect."""
+
+    def __init__(self, config: uvicorn.Config, on_listening: Callable[[], None]) -> None:
+        super().__init__(config)
+        self.on_listening = on_listening
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.on_listening()
 
 
 class _StartupFailedLine(logging.Filter):
