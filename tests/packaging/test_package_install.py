@@ -9,7 +9,6 @@ the wheel (the fixture without the SDK, then with the `[sdk]` extra), then a git
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +21,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 # A file where the web console's assets go: proves the package-data globs reach wheel and sdist.
 PROBE = "cos_ocr_emulator/console/static/packaging-probe/probe.css"
 
@@ -61,18 +59,6 @@ def run(*args: str | Path, cwd: Path | None = None, timeout: float = 600) -> str
     )
     assert proc.returncode == 0, f"{args}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc.stdout
-
-
-def source_copy(dest: Path) -> Path:
-    """The files a fresh clone would have (tracked, plus new files not ignored), and the probe."""
-    listed = run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=ROOT)
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    (dest / PROBE).parent.mkdir(parents=True, exist_ok=True)
-    (dest / PROBE).write_text("/* packaging probe */\n")
-    return dest
 
 
 def smoke_cli(bin_dir: Path, workdir: Path) -> None:
@@ -116,8 +102,10 @@ def requires(python: Path) -> list[str]:
     return run(python, "-c", code).split("\n")
 
 
-def test_wheel_sdist_and_git_url_install_into_a_clean_venv(tmp_path: Path) -> None:
-    src = source_copy(tmp_path / "src")
+def test_wheel_sdist_and_git_url_install_into_a_clean_venv(tmp_path: Path, fresh_checkout: Path) -> None:
+    src = fresh_checkout
+    (src / PROBE).parent.mkdir(parents=True, exist_ok=True)
+    (src / PROBE).write_text("/* packaging probe */\n")
     dist = tmp_path / "dist"
     run(sys.executable, "-m", "build", "--outdir", dist, src, cwd=src)  # the sdist, then the wheel built from it
     wheel, sdist = next(dist.glob("*.whl")), next(dist.glob("*.tar.gz"))

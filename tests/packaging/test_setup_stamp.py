@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 pytestmark = [pytest.mark.slow]
 
 
@@ -25,14 +23,10 @@ def sh(*args: str, cwd: Path) -> str:
     return proc.stdout
 
 
-def test_setup_reinstalls_only_when_pyproject_changes(tmp_path: Path) -> None:
+def test_setup_reinstalls_only_when_pyproject_changes(fresh_checkout: Path) -> None:
     if shutil.which("dpkg-query") is None:
         pytest.skip("scripts/setup checks system packages with dpkg")
-    listed = sh("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=ROOT)
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file() and not name.startswith(("tests/", "fixtures/", "bench/")):
-            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, tmp_path / name)
+    tmp_path = fresh_checkout
 
     assert "setup: installing Python dependencies" in sh("bash", "scripts/setup", cwd=tmp_path)
     assert "setup: Python dependencies up to date" in sh("bash", "scripts/setup", cwd=tmp_path)
