@@ -6,6 +6,7 @@ Used by the CLI and by the in-process test server (`testing.server`), so both re
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import sqlite3
@@ -42,13 +43,12 @@ def bind(settings: Settings) -> socket.socket:
     except OSError as exc:
         sock.close()
         where = f"{settings.host}:{settings.port}"
-        if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
+        if exc.errno == errno.EADDRINUSE:
             problem = f"{where} is already in use (another server listens there; pick another port or 0 for any)"
         else:
             problem = f"cannot listen on {where}: {exc.strerror or exc}"
-        blame = "host" if exc.errno == 99 else "port"  # EADDRNOTAVAIL: no such local address
+        blame = "host" if exc.errno == errno.EADDRNOTAVAIL else "port"  # not an address of this machine
         raise ConfigError(blame, settings.source_of(blame), problem) from None
-    sock.set_inheritable(True)
     return sock
 
 

@@ -61,12 +61,13 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *expected: str
         ([], {"COS_EMULATOR_APPID": "12ab"}, ["appid from COS_EMULATOR_APPID", "numeric"]),
         (["--log-level", "loud"], {}, ["log_level from --log-level", "'loud'"]),
         (["--host", "no-such-host.invalid"], {}, ["host from --host", "cannot resolve"]),
+        (["--host", "192.0.2.1"], {}, ["host from --host", "cannot listen on 192.0.2.1:0"]),
     ],
     ids=[
         "port-range", "port-not-int", "workers-not-int", "seed-dir-missing", "keys-no-secret", "keys-no-id",
         "keys-bad-json", "negative-size", "negative-seconds", "bad-enum-flag", "bad-enum-env", "bad-glob-scheme",
         "bad-glob-bracket", "bad-bool", "bad-float", "bad-bucket-list", "bucket-appid-mismatch", "bad-appid",
-        "bad-log-level", "unresolvable-host",
+        "bad-log-level", "unresolvable-host", "host-not-local",
     ],
 )  # fmt: skip
 def test_bad_setting_is_one_line_naming_it(
