@@ -21,7 +21,7 @@ from typing import NoReturn
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from cos_ocr_emulator import __version__
-from cos_ocr_emulator.config import Settings, load_settings
+from cos_ocr_emulator.config import Settings, load_settings, misspelt_env
 from cos_ocr_emulator.config_values import ConfigError
 
 PROG = "cos-ocr-emulator"
@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(config_file=Path(config_file) if config_file else None, overrides=overrides)
     except ConfigError as error:
         return _config_error(error)
+    for warning in misspelt_env():
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     if args.command == "healthcheck":
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         return healthcheck(args.url or f"http://{host}:{settings.port}/_emulator/health")

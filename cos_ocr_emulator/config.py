@@ -195,6 +195,20 @@ def load_settings(
     return _build(Settings(), raw)
 
 
+def misspelt_env(env: Mapping[str, str] | None = None) -> list[str]:
+    """Warnings for COS_EMULATOR_* variables that are no setting but nearly spell one (a typo would
+    otherwise be ignored without a word; other names are left alone, users may have their own)."""
+    env = os.environ if env is None else env
+    names = [ENV_PREFIX + name.upper() for name in _FIELDS] + [ENV_PREFIX + "CONFIG"]
+    warnings = []
+    for variable in sorted(env):
+        if variable.startswith(ENV_PREFIX) and variable not in names:
+            close = difflib.get_close_matches(variable, names, n=1, cutoff=0.85)
+            if close:
+                warnings.append(f"{variable} is not a setting (did you mean {close[0]}?); it is ignored")
+    return warnings
+
+
 def with_fields(base: Settings, fields: Mapping[str, Any], source: str) -> Settings:
     """`base` with `fields` (Python values or strings, e.g. a fixture's dict) converted and checked."""
     return _build(base, {name: (value, f"{source}[{name!r}]") for name, value in fields.items()})

@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from cos_ocr_emulator.cli import main
-from cos_ocr_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, KeyPair, Settings, load_settings, with_fields
+from cos_ocr_emulator.config import (
+    DEFAULT_SECRET_ID,
+    DEFAULT_SECRET_KEY,
+    KeyPair,
+    Settings,
+    load_settings,
+    misspelt_env,
+    with_fields,
+)
 from cos_ocr_emulator.config_values import ConfigError
 
 
@@ -118,6 +126,11 @@ def test_fields_from_python_are_converted_and_named() -> None:
         with_fields(Settings(), {"ocr_workers": "two"}, "fixture")
     with pytest.raises(ConfigError, match="did you mean 'seed_dir'"):
         with_fields(Settings(), {"sed_dir": "x"}, "fixture")
+
+
+def test_a_misspelt_env_variable_is_named() -> None:
+    env = {"COS_EMULATOR_PROT": "9000", "COS_EMULATOR_ENDPOINT": "http://x", "COS_EMULATOR_PORT": "1"}
+    assert misspelt_env(env) == ["COS_EMULATOR_PROT is not a setting (did you mean COS_EMULATOR_PORT?); it is ignored"]
 
 
 def test_cli_reports_configuration_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
