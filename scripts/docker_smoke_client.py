@@ -76,6 +76,8 @@ def main() -> None:
     parser.add_argument("phase", choices=["phase1", "phase2"])
     args = parser.parse_args()
     if args.phase == "phase1":
+        if args.server_pid is None:
+            parser.error("phase1 needs --server-pid")
         phase1(args.port, args.server_pid)
     else:
         phase2(args.port)
