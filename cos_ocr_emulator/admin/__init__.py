@@ -6,7 +6,8 @@ object key, because keys are opaque. When `admin_token` is configured every rout
 
 Routes: `GET health`; `POST reset[?bucket=]`; `GET|DELETE requests` (the journal, filterable by
 bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
-`PUT|GET|DELETE ocr-results` (canned OCR).
+`PUT|GET|DELETE ocr-results` (canned OCR). The web console (`ui/` and the JSON it reads) is
+`cos_ocr_emulator.console`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pydantic import BaseModel, Field
 
 from cos_ocr_emulator import __version__
 from cos_ocr_emulator.admin.faults import FaultRule
+from cos_ocr_emulator.console import console_router
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.state import EmulatorState
 
@@ -141,4 +143,5 @@ def build_admin_app(state: EmulatorState) -> FastAPI:
     def clear_canned() -> dict[str, Any]:
         return {"cleared": state.canned.clear()}
 
+    app.include_router(console_router(state, guard))
     return app
