@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +28,7 @@ class Problems:
 
     def watch(self, page: Page) -> None:
         def on_console(message: ConsoleMessage) -> None:
-            if message.type in ("error", "warning") and message.type == "error":
+            if message.type == "error":
                 self.messages.append(f"console: {message.text} @ {message.location}")
 
         page.on("console", on_console)
@@ -76,7 +76,23 @@ def emu(cos_emulator: RunningEmulator) -> RunningEmulator:
     return cos_emulator
 
 
+def rendered(page: Page) -> int:
+    return int(page.locator("#view").get_attribute("data-rendered") or 0)
+
+
+def navigate(page: Page, action: Callable[[], object]) -> None:
+    """Do `action` (a click that changes the view) and wait until the new view has rendered."""
+    before = rendered(page)
+    action()
+    page.wait_for_function("n => Number(document.querySelector('#view').dataset.rendered || 0) > n", arg=before)
+
+
 def open_view(page: Page, emu: RunningEmulator, hash_: str) -> Page:
-    page.goto(f"{emu.endpoint}/_emulator/ui/#/{hash_}")
+    url = f"{emu.endpoint}/_emulator/ui/#/{hash_}"
+    if page.url.startswith(f"{emu.endpoint}/_emulator/ui/"):  # only the hash changes: no reload
+        navigate(page, lambda: page.goto(url))
+        return page
+    page.goto(url)
     page.wait_for_selector("body[data-ready=true]")
+    page.wait_for_selector("#view[data-rendered]")
     return page

@@ -37,6 +37,7 @@ async function route() {
     const result = await view.render(root, params, { isCurrent: () => mine === generation });
     if (mine === generation && typeof result === 'function') cleanup = result;
     else if (typeof result === 'function') result();
+    if (mine === generation) root.dataset.rendered = String(mine);  // tests wait for this
   } catch (error) {
     if (mine === generation) {
       clear(root, h('p', { class: 'error', role: 'alert' }, `Could not load this view: ${error.message}`));

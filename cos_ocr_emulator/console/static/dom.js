@@ -44,8 +44,8 @@ export function formatTime(value) {
 }
 
 // Labelled form control: <label>Text <input …></label>
-export function field(label, control, hint) {
-  return h('label', { class: 'field' }, h('span', {}, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
+export function field(label, control, hint, extraClass = '') {
+  return h('label', { class: `field ${extraClass}`.trim() }, h('span', {}, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
 }
 
 export function table(headers, rows, attrs = {}) {

@@ -27,7 +27,11 @@ export async function render(root, _params, view) {
       createForm(data.appid));
   }
 
-  async function remove(bucket) {
+  async function remove(listed) {
+    let bucket = listed;
+    try {  // the counts on screen may be stale: the dialog must say what will really be deleted
+      bucket = (await api('buckets')).buckets.find((b) => b.name === listed.name) || listed;
+    } catch (error) { failure(error); return; }
     const text = bucket.objects
       ? `${bucket.name} holds ${bucket.objects} object(s) (${formatBytes(bucket.bytes)}). They will be deleted with it.`
       : `Delete the empty bucket ${bucket.name}?`;
@@ -40,7 +44,7 @@ export async function render(root, _params, view) {
   }
 
   function createForm(appid) {
-    const name = h('input', { name: 'name', required: true, placeholder: `photos-${appid}`, pattern: '[a-z0-9][a-z0-9-]*',
+    const name = h('input', { name: 'name', required: true, placeholder: `photos-${appid}`, pattern: '[a-z0-9][a-z0-9\\-]*',
       autocomplete: 'off', spellcheck: 'false' });
     const pub = h('input', { type: 'checkbox', name: 'public_read' });
     return h('form', { class: 'card inline-form', 'aria-label': 'Create bucket', onsubmit: async (event) => {

@@ -109,7 +109,8 @@ export async function render(root, params, view) {
   async function remove(key) {
     if (!await confirmDialog('Delete object', `Delete ${key} from ${bucket}?`)) return;
     const response = await cos('DELETE', bucket, key).catch((error) => ({ ok: false, text: async () => error.message, status: 0 }));
-    if (response.ok) { notify(`Deleted ${key}`); await load(); } else failure(cosErrorText(await response.text(), response.status));
+    const text = await response.text();
+    if (response.ok) { notify(`Deleted ${key}`); await load(); } else failure(cosErrorText(text, response.status));
   }
 
   async function upload(files) {
@@ -122,7 +123,8 @@ export async function render(root, params, view) {
       try {
         const response = await cos('PUT', bucket, key, {}, {
           body: file, headers: { 'Content-Type': file.type || 'application/octet-stream' } });
-        if (!response.ok) throw new Error(cosErrorText(await response.text(), response.status));
+        const text = await response.text();  // read to the end: an unread body counts as an aborted request
+        if (!response.ok) throw new Error(cosErrorText(text, response.status));
         item.textContent = `${key}: uploaded (ETag ${response.headers.get('ETag') || '?'})`;
         item.className = 'ok';
         done += 1;

@@ -27,7 +27,7 @@ export async function render(root, params, view) {
   const keys = h('datalist', { id: 'ocr-keys' });
   const result = h('section', { class: 'ocr-result', 'aria-label': 'OCR result' });
   const form = h('form', { class: 'card ocr-form', 'aria-label': 'OCR request', onsubmit: (event) => { event.preventDefault(); run(); } },
-    field('Bucket', controls.bucket), field('Key', controls.key), keys,
+    field('Bucket', controls.bucket, null, 'f-bucket'), field('Key', controls.key, null, 'f-key'), keys,
     field('type', controls.type), field('language-type', controls.language, 'type=general only'),
     h('label', { class: 'check' }, controls.isword, 'isword'),
     h('label', { class: 'check' }, controls.wordPolygon, 'enable-word-polygon'),
