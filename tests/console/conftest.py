@@ -33,7 +33,9 @@ class Problems:
 
         page.on("console", on_console)
         page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
-        page.on("requestfailed", lambda request: self.messages.append(f"requestfailed: {request.url} {request.failure}"))
+        page.on(
+            "requestfailed", lambda request: self.messages.append(f"requestfailed: {request.url} {request.failure}")
+        )
 
 
 @pytest.fixture(scope="session")

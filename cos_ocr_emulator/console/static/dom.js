@@ -43,9 +43,13 @@ export function formatTime(value) {
   return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-// Labelled form control: <label>Text <input …></label>
+// A labelled form control: the label names the control by id, so its accessible name is the label
+// alone (a wrapping label would also read out a select's options).
+let fieldIds = 0;
 export function field(label, control, hint, extraClass = '') {
-  return h('label', { class: `field ${extraClass}`.trim() }, h('span', {}, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
+  if (!control.id) { fieldIds += 1; control.id = `field-${fieldIds}`; }
+  return h('div', { class: `field ${extraClass}`.trim() }, h('label', { for: control.id }, label), control,
+    hint ? h('small', { class: 'muted' }, hint) : null);
 }
 
 export function table(headers, rows, attrs = {}) {
