@@ -66,6 +66,11 @@ async function unlock() {
 async function start() {
   await unlock();
   window.addEventListener('hashchange', route);
+  // Clicking the tab of the view on screen reloads it (the hash does not change, so no hashchange).
+  document.querySelector('nav[aria-label="Views"]').addEventListener('click', (event) => {
+    const link = event.target.closest('a[href^="#/"]');
+    if (link && link.getAttribute('href') === location.hash) { event.preventDefault(); route(); }
+  });
   await route();
   document.body.dataset.ready = 'true';
 }
