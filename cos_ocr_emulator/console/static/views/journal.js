@@ -6,6 +6,8 @@ import { confirmDialog, failure, setLink } from '../ui.js';
 
 const FILTERS = ['bucket', 'key', 'status', 'operation'];
 const POLL_MS = 1500;
+// Journal statuses that no HTTP response carried.
+const STATUS_NAMES = { 0: '0 no response', 499: '499 client gone' };
 
 export async function render(root, params, view) {
   const inputs = Object.fromEntries(FILTERS.map((name) => [name, h('input', {
@@ -86,7 +88,9 @@ function row(entry) {
       entry.string_to_sign ? h('details', { class: 'sts' }, h('summary', {}, 'StringToSign the emulator expected'),
         h('pre', {}, entry.string_to_sign)) : null),
     h('td', {}, entry.operation || '—', entry.ci_process ? h('span', { class: 'tag' }, entry.ci_process) : null),
-    h('td', { class: failed ? 'status bad' : 'status' }, entry.status || 'cut', entry.error_code ? h('div', { class: 'muted' }, entry.error_code) : null),
+    h('td', { class: failed ? 'status bad' : 'status' }, STATUS_NAMES[entry.status] || entry.status,
+      entry.error_code ? h('div', { class: 'muted' }, entry.error_code) : null,
+      entry.fault ? h('span', { class: 'tag', title: 'injected fault' }, `fault: ${entry.fault}`) : null),
     h('td', {}, entry.auth, entry.secret_id ? h('div', { class: 'muted' }, entry.secret_id) : null),
     h('td', { class: 'num' }, entry.duration_ms));
 }
