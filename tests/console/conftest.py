@@ -38,6 +38,15 @@ class Problems:
         )
 
 
+_BROWSER_FIXTURES = {"page", "clean_page", "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as driver:
