@@ -110,10 +110,10 @@ def api_router(state: EmulatorState) -> APIRouter:
     store = state.store
 
     @router.get("/buckets")
-    def buckets() -> dict[str, Any]:
+    def buckets(totals: bool = True) -> dict[str, Any]:
         out = []
         for bucket in store.list_buckets():
-            count, size = bucket_totals(state, bucket.name)
+            count, size = bucket_totals(state, bucket.name) if totals else (None, None)
             out.append(
                 {"name": bucket.name, "region": bucket.region, "created": bucket.created.isoformat(),
                  "public_read": bucket.public_read, "objects": count, "bytes": size}
@@ -144,15 +144,16 @@ def api_router(state: EmulatorState) -> APIRouter:
         max_keys: int = Query(100, ge=1, le=MAX_PAGE),
     ) -> dict[str, Any]:  # fmt: skip
         page = store.list_objects(name, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys)
+        next_marker = None
+        if page.is_truncated:  # COS gives NextMarker only with a delimiter; the last key is the marker otherwise
+            next_marker = page.next_marker or (page.contents[-1].key if page.contents else None)
         return {
             "bucket": name,
             "prefix": prefix,
             "objects": [object_json(obj) for obj in page.contents],
             "prefixes": page.common_prefixes,
             "is_truncated": page.is_truncated,
-            "next_marker": (page.next_marker or (page.contents[-1].key if page.contents else None))
-            if page.is_truncated
-            else None,
+            "next_marker": next_marker,
         }
 
     @router.get("/buckets/{name}/metadata")

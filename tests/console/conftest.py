@@ -47,13 +47,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it keeps an asyncio loop marked as
+# running in the main thread, and later tests that call anyio.run() there would fail.
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     # --no-sandbox: CI runs as root, where Chromium refuses its sandbox.
     browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])

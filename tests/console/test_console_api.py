@@ -64,6 +64,8 @@ def test_bucket_totals_create_and_forced_delete(emu: RunningEmulator, monkeypatc
     client.put_object(Bucket=name, Key="two/four", Body=b"")
     buckets = {b["name"]: b for b in call(emu, "GET", "buckets").json()["buckets"]}
     assert (buckets[name]["objects"], buckets[name]["bytes"], buckets[name]["public_read"]) == (3, 8, True)
+    quick = {b["name"]: b for b in call(emu, "GET", "buckets", params={"totals": "false"}).json()["buckets"]}
+    assert quick[name]["objects"] is None and set(quick) == set(buckets)
     refused = call(emu, "DELETE", f"buckets/{name}")
     assert (refused.status_code, refused.json()["error"]) == (409, "BucketNotEmpty")
     assert call(emu, "DELETE", f"buckets/{name}", params={"force": "true"}).json()["objects_deleted"] == 3

@@ -6,14 +6,14 @@ import { confirmDialog, failure, notify, setLink } from '../ui.js';
 
 const PAGE_SIZES = [50, 100, 200, 500, 1000];
 const OCR_TYPES = /\.(png|jpe?g|bmp|gif|tiff?|webp|pdf)$/i;
-const history = new Map();  // "bucket\nprefix" -> markers of the pages before this one
+const trails = new Map();  // "bucket\nprefix" -> markers of the pages before this one
 
 export async function render(root, params, view) {
   const bucket = params.get('bucket') || '';
   const prefix = params.get('prefix') || '';
   const marker = params.get('marker') || '';
   const size = Number(params.get('size')) || 100;
-  const trail = history.get(`${bucket}\n${prefix}`) || [];
+  const trail = trails.get(`${bucket}\n${prefix}`) || [];
   const listing = h('div', { class: 'listing' });
   const meta = h('aside', { class: 'meta card', 'aria-label': 'Object metadata', hidden: true });
   const progress = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
@@ -43,7 +43,7 @@ export async function render(root, params, view) {
 
   function go(change, newTrail) {
     const next = { bucket, prefix, marker, size, ...change };
-    history.set(`${bucket}\n${next.prefix}`, newTrail);
+    trails.set(`${bucket}\n${next.prefix}`, newTrail);
     location.hash = `#/objects${query({ bucket: next.bucket, prefix: next.prefix, marker: next.marker, size: next.size === 100 ? '' : next.size })}`;
   }
 

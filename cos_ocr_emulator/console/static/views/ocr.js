@@ -11,7 +11,7 @@ const LANGUAGES = ['zh', 'zh_rare', 'auto', 'mix', 'jap', 'kor', 'spa', 'fre', '
 let frameUrl = null;  // the blob: URL of the picture on screen, revoked when replaced
 
 export async function render(root, params, view) {
-  const { buckets, default_bucket: fallback } = await api('buckets');
+  const { buckets, default_bucket: fallback } = await api('buckets?totals=false');
   if (!view.isCurrent()) return undefined;
   const chosen = params.get('bucket') || fallback;
   const controls = {
@@ -72,7 +72,7 @@ export async function render(root, params, view) {
       const xml = await response.text();
       const elapsed = performance.now() - started;
       if (!view.isCurrent()) return;
-      show(result, { request, frame, response, xml, elapsed, url });
+      show(result, { frame, response, xml, elapsed, url });
     } catch (error) {
       failure(error);
       clear(result, h('p', { class: 'error' }, error.message));
@@ -103,7 +103,7 @@ async function loadFrame(request) {
   };
 }
 
-function show(root, { request, frame, response, xml, elapsed, url }) {
+function show(root, { frame, response, xml, elapsed, url }) {
   let parsed;
   try { parsed = parseOcr(xml); } catch (error) { parsed = { error: { code: 'Unparseable', message: error.message } }; }
   const requestId = response.headers.get('x-cos-request-id');
@@ -133,7 +133,6 @@ function show(root, { request, frame, response, xml, elapsed, url }) {
   }
   clear(root, summary, tabs, holders);
   root.dataset.lines = parsed.error ? '' : String(parsed.lines.length);
-  return request;
 }
 
 function errorPanel(error) {
