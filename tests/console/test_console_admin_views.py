@@ -37,6 +37,12 @@ def test_journal_failed_signature_shows_string_to_sign(clean_page: Page, emu: Ru
     expect(row).to_contain_text("SignatureDoesNotMatch")
     row.get_by_text("StringToSign the emulator expected").click()
     expect(row.locator("pre")).to_have_text(entry["string_to_sign"])
+    # Live polling redraws the table when a new request arrives; what was unfolded stays unfolded.
+    page.get_by_label("status", exact=True).fill("")
+    page.get_by_role("button", name="Filter", exact=True).click()
+    emu.client().put_object(Bucket=emu.bucket, Key="after.txt", Body=b"x")
+    expect(page.locator("tr", has_text="/after.txt")).to_be_visible()
+    expect(page.locator("tr.failed", has_text="/secret.txt").locator("pre")).to_be_visible()
 
 
 def test_journal_filters(clean_page: Page, emu: RunningEmulator) -> None:

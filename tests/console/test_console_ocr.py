@@ -97,6 +97,10 @@ def test_isword_draws_every_word(clean_page: Page, emu: RunningEmulator) -> None
     assert drawn(page, "line") == sdk_polygons(detections)
     expected = [" ".join(f"{c['X']},{c['Y']}" for c in as_list(w["WordCoordPoint"]["WordCoordinate"])) for w in words]
     assert drawn(page, "word") == expected
+    word = page.locator("polygon[data-kind='word']").last
+    word.hover(force=True)  # a word lights up its line in the list
+    line = word.get_attribute("data-line")
+    expect(page.locator(f".lines li[data-index='{line}']")).to_have_class(HOT)
     page.get_by_label("Words").uncheck()
     expect(page.locator("g.layer-word")).to_be_hidden()
 

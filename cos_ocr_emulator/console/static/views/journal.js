@@ -19,6 +19,12 @@ export async function render(root, params, view) {
   const list = h('div', { class: 'journal' });
   let timer = null;
   let busy = false;
+  let shown = '';  // what is on screen, so an unchanged poll does not rebuild the table
+  const opened = new Set();  // request ids whose StringToSign is unfolded, kept across polls
+  list.addEventListener('toggle', (event) => {
+    const id = event.target.closest('tr')?.dataset.requestId;
+    if (id) { if (event.target.open) opened.add(id); else opened.delete(id); }
+  }, true);
 
   const form = h('form', { class: 'card filters', 'aria-label': 'Journal filters', onsubmit: (event) => { event.preventDefault(); apply(); } },
     FILTERS.map((name) => field(name, inputs[name])), field('Show', limit),
@@ -56,9 +62,12 @@ export async function render(root, params, view) {
       const data = await api(`requests${query({ ...filters(), limit: limit.value })}`);
       if (!view.isCurrent()) return;
       const entries = data.requests.slice().reverse();
+      const signature = `${live.checked}|${entries.length}|${entries.map((e) => e.request_id).join(',')}`;
+      if (signature === shown) return;
+      shown = signature;
       count.textContent = `${entries.length} request(s), newest first${live.checked ? ' · live' : ''}`;
       clear(list, entries.length
-        ? table(['Time', 'Method', 'Path', 'Operation', 'Status', 'Auth', 'ms'], entries.map(row), { class: 'journal-table' })
+        ? table(['Time', 'Method', 'Path', 'Operation', 'Status', 'Auth', 'ms'], entries.map((e) => row(e, opened)), { class: 'journal-table' })
         : h('p', { class: 'muted' }, 'No requests match.'));
     } catch (error) {
       if (view.isCurrent()) failure(error);
@@ -78,14 +87,14 @@ export async function render(root, params, view) {
   return () => clearInterval(timer);
 }
 
-function row(entry) {
+function row(entry, opened) {
   const failed = entry.status >= 400 || entry.status === 0;
   const path = entry.query ? `${entry.path}?${entry.query.length > 120 ? `${entry.query.slice(0, 120)}…` : entry.query}` : entry.path;
   return h('tr', { class: failed ? 'failed' : '', dataset: { requestId: entry.request_id, operation: entry.operation || '' } },
     h('td', { class: 'nowrap' }, formatTime(entry.time)),
     h('td', {}, entry.method),
     h('td', { class: 'path' }, h('code', {}, path), entry.bucket ? h('div', { class: 'muted' }, entry.bucket) : null,
-      entry.string_to_sign ? h('details', { class: 'sts' }, h('summary', {}, 'StringToSign the emulator expected'),
+      entry.string_to_sign ? h('details', { class: 'sts', open: opened.has(entry.request_id) }, h('summary', {}, 'StringToSign the emulator expected'),
         h('pre', {}, entry.string_to_sign)) : null),
     h('td', {}, entry.operation || '—', entry.ci_process ? h('span', { class: 'tag' }, entry.ci_process) : null),
     h('td', { class: failed ? 'status bad' : 'status' }, STATUS_NAMES[entry.status] || entry.status,

@@ -178,8 +178,8 @@ function overlayPanel(parsed, frame) {
     if (scroll) list.querySelector(`li[data-index="${index}"]`)?.scrollIntoView({ block: 'nearest' });
   }
   svg.addEventListener('mouseover', (event) => {
-    const target = event.target.closest('polygon[data-kind="line"], polygon[data-kind="item"]');
-    if (target) highlight(target.dataset.index, true);
+    const target = event.target.closest('polygon');
+    if (target) highlight(target.dataset.index ?? target.dataset.line, true);  // a word lights up its line
   });
   svg.addEventListener('mouseleave', () => highlight(null));
   const toggle = (label, layer, on) => h('label', { class: 'check' },
