@@ -161,3 +161,9 @@ def test_objects_view_opens_ocr(clean_page: Page, emu: RunningEmulator) -> None:
     wait_for_ocr(page)
     assert len(drawn(page, "line")) >= 10
     expect(page.get_by_role("link", name="OCR", exact=True)).to_have_attribute("aria-current", "page")
+    # The page's OCR call is an ordinary presigned COS request in the journal.
+    navigate(page, page.get_by_role("link", name="Journal", exact=True).click)
+    row = page.locator("tr[data-operation='OCR']")
+    expect(row).to_contain_text("/scan_en.png?ci-process=OCR&type=general")
+    expect(row).to_contain_text("presigned")
+    expect(row).not_to_contain_text("q-signature")

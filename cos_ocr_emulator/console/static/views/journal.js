@@ -89,11 +89,13 @@ export async function render(root, params, view) {
 
 function row(entry, opened) {
   const failed = entry.status >= 400 || entry.status === 0;
-  const path = entry.query ? `${entry.path}?${entry.query.length > 120 ? `${entry.query.slice(0, 120)}…` : entry.query}` : entry.path;
+  // A presigned URL's q-* fields say nothing a reader needs here (the Auth column says "presigned").
+  const shown = entry.query.split('&').filter((pair) => pair && !/^(q-|x-cos-security-token=)/i.test(pair)).join('&');
+  const path = shown ? `${entry.path}?${shown.length > 160 ? `${shown.slice(0, 160)}…` : shown}` : entry.path;
   return h('tr', { class: failed ? 'failed' : '', dataset: { requestId: entry.request_id, operation: entry.operation || '' } },
     h('td', { class: 'nowrap' }, formatTime(entry.time)),
     h('td', {}, entry.method),
-    h('td', { class: 'path' }, h('code', {}, path), entry.bucket ? h('div', { class: 'muted' }, entry.bucket) : null,
+    h('td', { class: 'path' }, h('code', { title: entry.query ? `${entry.path}?${entry.query}` : null }, path), entry.bucket ? h('div', { class: 'muted' }, entry.bucket) : null,
       entry.string_to_sign ? h('details', { class: 'sts', open: opened.has(entry.request_id) }, h('summary', {}, 'StringToSign the emulator expected'),
         h('pre', {}, entry.string_to_sign)) : null),
     h('td', {}, entry.operation || '—', entry.ci_process ? h('span', { class: 'tag' }, entry.ci_process) : null),
