@@ -118,6 +118,9 @@ def test_pdf_page_is_shown_in_the_ocr_pixel_grid(clean_page: Page, emu: RunningE
     wait_for_ocr(page)
     assert drawn(page, "line") == sdk_polygons(detections)
     expect(page.locator("dd[data-fact='PdfPageSize']")).to_have_text(result["PdfPageSize"])
+    page.get_by_role("tab", name="SDK call").click()
+    expect(page.get_by_role("tabpanel")).to_contain_text('Key="report.pdf"')
+    expect(page.get_by_role("tabpanel")).to_contain_text("Ispdf=True,\n    PdfPagenumber=2,")
     raster = convert_from_bytes(data, dpi=emu.settings.ocr_pdf_dpi, first_page=2, last_page=2)[0]
     expect(page.locator("svg.overlay")).to_have_attribute("viewBox", f"0 0 {raster.width} {raster.height}")
 
@@ -167,3 +170,20 @@ def test_objects_view_opens_ocr(clean_page: Page, emu: RunningEmulator) -> None:
     expect(row).to_contain_text("/scan_en.png?ci-process=OCR&type=general")
     expect(row).to_contain_text("presigned")
     expect(row).not_to_contain_text("q-signature")
+
+
+def test_sdk_call_tab_runs_as_written(
+    clean_page: Page, emu: RunningEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu.client().put_object(Bucket=emu.bucket, Key="line.gif", Body=(FIXTURES / "line.gif").read_bytes())
+    page = open_view(clean_page, emu, f"ocr?bucket={emu.bucket}&key=line.gif&type=accurate&isword=true")
+    wait_for_ocr(page)
+    page.get_by_role("tab", name="SDK call").click()
+    code = page.locator("#panel-sdk pre").text_content() or ""
+    exec(code, {"client": emu.client()})  # the snippet the page shows, verbatim, through the real SDK
+    printed = ["[" + line.rsplit(" [", 1)[1] for line in capsys.readouterr().out.splitlines()]
+    expected = [
+        "[" + ", ".join(f"('{x}', '{y}')" for x, y in (pair.split(",") for pair in points.split())) + "]"
+        for points in drawn(page, "line")
+    ]
+    assert printed == expected and len(printed) == 2

@@ -72,7 +72,7 @@ export async function render(root, params, view) {
       const xml = await response.text();
       const elapsed = performance.now() - started;
       if (!view.isCurrent()) return;
-      show(result, { frame, response, xml, elapsed, url });
+      show(result, { request, frame, response, xml, elapsed, url });
     } catch (error) {
       failure(error);
       clear(result, h('p', { class: 'error' }, error.message));
@@ -103,7 +103,7 @@ async function loadFrame(request) {
   };
 }
 
-function show(root, { frame, response, xml, elapsed, url }) {
+function show(root, { request, frame, response, xml, elapsed, url }) {
   let parsed;
   try { parsed = parseOcr(xml); } catch (error) { parsed = { error: { code: 'Unparseable', message: error.message } }; }
   const requestId = response.headers.get('x-cos-request-id');
@@ -120,9 +120,11 @@ function show(root, { frame, response, xml, elapsed, url }) {
     overlay: parsed.error ? errorPanel(parsed.error) : overlayPanel(parsed, frame),
     xml: h('div', {}, h('p', { class: 'muted' }, 'The body exactly as the COS endpoint returned it, indented for reading. ',
       h('a', { href: url, target: '_blank', rel: 'noopener' }, 'Open the presigned request')), h('pre', { class: 'xml', tabindex: 0 }, indentXml(xml))),
+    sdk: h('div', {}, h('p', { class: 'muted' }, 'The same request from the Python SDK (cos-python-sdk-v5), for a test:'),
+      h('pre', { class: 'xml', tabindex: 0 }, sdkCall(request, frame.pdfPages > 0))),
   };
   const tabs = h('div', { role: 'tablist', class: 'subtabs', 'aria-label': 'Result views' },
-    [['overlay', 'Overlay'], ['xml', 'Raw XML']].map(([id, label], i) => h('button', {
+    [['overlay', 'Overlay'], ['xml', 'Raw XML'], ['sdk', 'SDK call']].map(([id, label], i) => h('button', {
       type: 'button', role: 'tab', id: `tab-${id}`, 'aria-selected': i === 0 ? 'true' : 'false', 'aria-controls': `panel-${id}`,
       onclick: (event) => select(event.currentTarget, id) }, label)));
   const holders = Object.entries(panels).map(([id, panel], i) =>
@@ -133,6 +135,25 @@ function show(root, { frame, response, xml, elapsed, url }) {
   }
   clear(root, summary, tabs, holders);
   root.dataset.lines = parsed.error ? '' : String(parsed.lines.length);
+}
+
+function sdkCall(request, ispdf) {
+  const py = (value) => (value ? 'True' : 'False');
+  return `result = client.ci_ocr_process(
+    Bucket=${JSON.stringify(request.bucket)},
+    Key=${JSON.stringify(request.key)},
+    Type=${JSON.stringify(request.type)},
+    LanguageType=${JSON.stringify(request.language)},
+    Ispdf=${py(ispdf)},
+    PdfPagenumber=${request.page},
+    Isword=${py(request.isword)},
+    EnableWordPolygon=${py(request.wordPolygon)},
+)
+lines = result.get("TextDetections", [])
+if isinstance(lines, dict):  # the SDK's XML parser gives a dict, not a list, for a single line
+    lines = [lines]
+for line in lines:
+    print(line["DetectedText"], line["Confidence"], [(p["X"], p["Y"]) for p in line["Polygon"]])`;
 }
 
 function errorPanel(error) {
