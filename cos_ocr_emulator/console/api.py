@@ -133,8 +133,9 @@ def api_router(state: EmulatorState) -> APIRouter:
     @router.delete("/buckets/{name}")
     def delete_bucket(name: str, force: bool = False) -> dict[str, Any]:
         removed = 0
-        if force:
-            removed = _empty(state, name)
+        if force:  # every object, version, upload and configuration document goes with it
+            removed = bucket_totals(state, name)[0]
+            store.purge_bucket(name)
         store.delete_bucket(name)
         return {"deleted": name, "objects_deleted": removed}
 
@@ -164,7 +165,8 @@ def api_router(state: EmulatorState) -> APIRouter:
             "crc64": str(info.crc64),  # a string: JSON numbers lose precision past 2**53
             "headers": info.headers,
             "meta": info.meta,
-            "tags": None,  # object tagging is not stored (PUT ?tagging answers 501)
+            "tags": [{"key": key, "value": value} for key, value in info.tags],
+            "version_id": info.version_id,
         }
 
     @router.get("/buckets/{name}/render")
@@ -195,16 +197,3 @@ def api_router(state: EmulatorState) -> APIRouter:
         return {"cleared": removed}
 
     return router
-
-
-def _empty(state: EmulatorState, bucket: str) -> int:
-    removed = 0
-    while True:
-        page = state.store.list_objects(bucket, max_keys=MAX_PAGE)
-        for obj in page.contents:
-            state.store.delete_object(bucket, obj.key)
-        removed += len(page.contents)
-        for upload in state.store.list_uploads(bucket):
-            state.store.abort_upload(bucket, upload.key, upload.upload_id)
-        if not page.is_truncated:
-            return removed

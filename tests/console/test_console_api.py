@@ -87,7 +87,12 @@ def test_metadata(emu: RunningEmulator) -> None:
     )  # fmt: skip
     info = call(emu, "GET", f"buckets/{emu.bucket}/metadata", params={"key": "m.txt"}).json()
     assert info["meta"] == {"x-cos-meta-owner": "qa"} and info["headers"] == {"Cache-Control": "no-cache"}
-    assert info["size"] == 4 and info["content_type"] == "text/plain" and info["tags"] is None
+    assert info["size"] == 4 and info["content_type"] == "text/plain" and info["tags"] == []
+    emu.client().put_object_tagging(
+        Bucket=emu.bucket, Key="m.txt", Tagging={"TagSet": {"Tag": [{"Key": "team", "Value": "ocr"}]}}
+    )
+    tagged = call(emu, "GET", f"buckets/{emu.bucket}/metadata", params={"key": "m.txt"}).json()
+    assert tagged["tags"] == [{"key": "team", "value": "ocr"}]
     assert int(info["crc64"]) > 2**53 or info["crc64"].isdigit()
     missing = call(emu, "GET", f"buckets/{emu.bucket}/metadata", params={"key": "gone"})
     assert (missing.status_code, missing.json()["error"]) == (404, "NoSuchKey")

@@ -139,6 +139,11 @@ def test_metadata_download_and_delete(clean_page: Page, emu: RunningEmulator) ->
     expect(meta).to_contain_text(hashlib.md5(b"quarterly numbers").hexdigest())
     expect(meta).to_contain_text("text/plain")
     expect(meta).to_contain_text("Tags")
+    emu.client().put_object_tagging(
+        Bucket=emu.bucket, Key="m/report.txt", Tagging={"TagSet": {"Tag": [{"Key": "stage", "Value": "final"}]}}
+    )
+    page.get_by_role("button", name="report.txt", exact=True).click()
+    expect(meta.locator(".tag")).to_have_text("stage=final")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download m/report.txt").click()

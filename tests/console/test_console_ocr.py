@@ -79,7 +79,7 @@ def test_line_polygons_are_the_sdk_polygons(clean_page: Page, emu: RunningEmulat
     expect(item_layer).to_be_visible()
 
     page.get_by_role("tab", name="Raw XML").click()
-    raw = page.locator("pre.xml")
+    raw = page.locator("#panel-xml pre")
     expect(raw).to_be_visible()
     expect(raw).to_contain_text("<TextDetections>")
     expect(raw).to_contain_text(f"<DetectedText>{detections[0]['DetectedText']}</DetectedText>")

@@ -84,14 +84,16 @@ export async function render(root, params, view) {
       const rows = [
         ['Key', info.key], ['Size', `${formatBytes(info.size)} (${info.size.toLocaleString('en')} bytes)`], ['ETag', info.etag],
         ['Content-Type', info.content_type], ['Last-Modified', formatTime(info.last_modified)],
-        ['Storage class', info.storage_class], ['x-cos-hash-crc64ecma', info.crc64],
+        ['Storage class', info.storage_class], ['x-cos-hash-crc64ecma', info.crc64], ['Version', info.version_id],
         ...Object.entries(info.headers), ...Object.entries(info.meta),
       ];
       clear(meta,
         h('div', { class: 'meta-head' }, h('h2', {}, 'Metadata'),
           h('button', { type: 'button', class: 'link', 'aria-label': 'Close metadata', onclick: () => { meta.hidden = true; } }, '×')),
         h('dl', {}, rows.map(([name, value]) => [h('dt', {}, name), h('dd', {}, String(value))]),
-          h('dt', {}, 'Tags'), h('dd', { class: 'muted' }, 'none (object tagging is not stored by the emulator)')),
+          h('dt', {}, 'Tags'), info.tags.length
+            ? h('dd', { class: 'tags' }, info.tags.map((tag) => h('span', { class: 'tag' }, `${tag.key}=${tag.value}`)))
+            : h('dd', { class: 'muted' }, 'none')),
         Object.keys(info.meta).length ? null : h('p', { class: 'muted' }, 'No x-cos-meta-* headers.'));
       meta.hidden = false;
     } catch (error) { failure(error); }
