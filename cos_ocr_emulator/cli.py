@@ -15,6 +15,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from cos_ocr_emulator import __version__
 from cos_ocr_emulator.config import Settings, load_settings
+from cos_ocr_emulator.ocr.engine import engine_missing
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,7 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--auth-mode", choices=["strict", "warn", "off"], help="signature checking (default strict)")
     parser.add_argument("--seed-dir", type=Path, help="load <bucket-appid>/<key> files at startup")
     parser.add_argument("--log-format", choices=["text", "json"], help="access log format (default text)")
-    parser.add_argument("--ocr-engine", choices=["tesserocr", "pytesseract"], help="OCR backend (default tesserocr)")
+    parser.add_argument(
+        "--ocr-engine",
+        choices=["tesseract", "tesserocr", "pytesseract", "ppocr"],
+        help="OCR engine: tesseract (default; = tesserocr), pytesseract (Tesseract's CLI) or ppocr (PP-OCRv4)",
+    )
     parser.add_argument(
         "--sdk-fault-keys", action="store_true", default=None, help="serve the Python SDK's retry-test keys"
     )
@@ -83,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "healthcheck":
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         return healthcheck(args.url or f"http://{host}:{settings.port}/_emulator/health")
+    missing = engine_missing(settings.ocr_engine)
+    if missing:
+        print(f"cos-ocr-emulator: {missing}", file=sys.stderr)
+        return 2
     return serve(settings)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 DEFAULT_SECRET_ID = "AKIDLOCALEMULATOR"
 DEFAULT_SECRET_KEY = "localemulatorsecretkey"
 ENV_PREFIX = "COS_EMULATOR_"
+OCR_ENGINES = ("tesseract", "tesserocr", "pytesseract", "ppocr")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,11 @@ class Settings:
     # Guards memory and disk: the largest single PUT / part accepted (COS: 5 GiB).
     max_object_size: int = 5 * 1024**3
     # --- OCR ---
-    ocr_engine: str = "tesserocr"  # "tesserocr" (in-process, pooled) or "pytesseract" (CLI)
+    # "tesseract" (= "tesserocr": in-process, pooled), "pytesseract" (Tesseract's CLI) or "ppocr"
+    # (PP-OCRv4 on ONNX Runtime, the [ppocr] extra; Chinese and English, other languages use Tesseract).
+    ocr_engine: str = "tesseract"
+    # Threads per PP-OCR model session; 0: the CPU count divided by ocr_workers (at least 1).
+    ppocr_threads: int = 0
     # Concurrent OCR jobs; each holds one Tesseract instance. Defaults to the CPU count.
     ocr_workers: int = 0
     # Guards decode memory: images larger than this many bytes are refused (CI: 10 MB for images).
@@ -164,7 +169,9 @@ def _validate(settings: Settings) -> None:
         raise ValueError(f"auth_mode must be strict, warn or off, not {settings.auth_mode!r}")
     if settings.storage not in {"disk", "memory"}:
         raise ValueError(f"storage must be disk or memory, not {settings.storage!r}")
-    if settings.ocr_engine not in {"tesserocr", "pytesseract"}:
-        raise ValueError(f"ocr_engine must be tesserocr or pytesseract, not {settings.ocr_engine!r}")
+    if settings.ocr_engine not in OCR_ENGINES:
+        raise ValueError(f"ocr_engine must be one of {', '.join(OCR_ENGINES)}, not {settings.ocr_engine!r}")
+    if settings.ppocr_threads < 0:
+        raise ValueError(f"ppocr_threads must be 0 (automatic) or a thread count, not {settings.ppocr_threads}")
     if not settings.default_bucket.endswith(settings.bucket_suffix):
         raise ValueError(f"default_bucket {settings.default_bucket!r} must end with -{settings.appid}")

@@ -155,7 +155,8 @@ class OcrService:
             words=req.isword,
             word_polygons=req.enable_word_polygon,
         )
-        return OcrResult(lines, code, orient.normalize_angle(angle), pdf_page_size)
+        engine = self.engine.engine_for(languages.tesseract_languages(code))
+        return OcrResult(lines, code, orient.normalize_angle(angle), pdf_page_size, engine=engine.name)
 
     def _read(
         self,
@@ -175,18 +176,22 @@ class OcrService:
         languages.require_installed(langs, code)
         page, alternate = pages
         plan = RecognitionPlan(langs, profile.psm, profile.variables, symbols)
+        engine = self.engine.engine_for(langs)
         with _engine_errors():
-            raw = self.engine.recognize(page, plan)
+            raw = engine.recognize(page, plan)
             if latin_pass:
                 guess = languages.guess_latin(" ".join(w.text for line in raw for w in line.words))
                 if guess is not None:
                     code, langs = guess, languages.tesseract_languages(guess)
                     languages.require_installed(langs, code)
-                    raw = self.engine.recognize(page, RecognitionPlan(langs, profile.psm, profile.variables, symbols))
-            if profile.retry is not None and _mean_confidence(raw) < profile.retry_below:
+                    engine = self.engine.engine_for(langs)
+                    raw = engine.recognize(page, RecognitionPlan(langs, profile.psm, profile.variables, symbols))
+            # A second pass that only changes Tesseract variables is pointless on engines that ignore them.
+            retry = profile.retry is not None and (engine.reads_variables or profile.retry_gray)
+            if retry and profile.retry is not None and _mean_confidence(raw) < profile.retry_below:
                 variables = {**profile.variables, **profile.retry}
                 second_plan = RecognitionPlan(langs, profile.psm, variables, symbols)
-                second = self.engine.recognize(alternate or page, second_plan)
+                second = engine.recognize(alternate or page, second_plan)
                 if _score(second) > _score(raw):
                     raw = second
         return code, raw
@@ -195,11 +200,13 @@ class OcrService:
         """What /_emulator/health shows about OCR."""
         try:
             version = self.engine.version()
+            tesseract = self.engine.engine_for("osd").version()  # PP-OCR's fallback and OSD engine
         except (RuntimeError, OSError, pytesseract.TesseractError) as exc:
-            version = f"unavailable: {exc}"
+            version = tesseract = f"unavailable: {exc}"
         return {
             "engine": self.engine.name,
-            "tesseract": version,
+            "engine_version": version,
+            "tesseract": tesseract,
             "tessdata": str(languages.tessdata_dir()),
             "languages": sorted(languages.installed_languages()),
             "workers": self.workers,
@@ -256,7 +263,10 @@ def _looks_upright(raw: list[RawLine]) -> bool:
         return False
     wide = sum(line.box.width for line in raw if line.box.width >= line.box.height)
     tall = sum(line.box.height for line in raw if line.box.height > line.box.width)
-    return wide > tall
+    # Engines with their own line direction (PP-OCR flips single upside-down lines) read a page that is
+    # upside down with full confidence; its lines then run right to left.
+    backwards = sum(line.box.width for line in raw if line.polygon and line.polygon[1][0] < line.polygon[0][0])
+    return wide > tall and 2 * backwards < wide
 
 
 def _mean_confidence(raw: list[RawLine]) -> float:

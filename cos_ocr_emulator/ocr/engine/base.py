@@ -29,11 +29,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from PIL import Image
 
 from cos_ocr_emulator.ocr.orient import Orientation
 from cos_ocr_emulator.ocr.result import Box
+
+# A quadrilateral in the engine's image, float pixel coordinates, clockwise from the text's own
+# top-left: engines whose detector finds rotated or perspective lines (PP-OCR) return these beside
+# the axis-aligned boxes, and the pipeline keeps them as the API's polygons.
+RawQuad: TypeAlias = tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,7 @@ class RawSymbol:
     text: str
     confidence: float
     box: Box
+    polygon: RawQuad | None = None
 
 
 @dataclass(frozen=True)
@@ -57,18 +64,26 @@ class RawWord:
     confidence: float
     box: Box
     symbols: tuple[RawSymbol, ...] = ()
+    polygon: RawQuad | None = None
 
 
 @dataclass(frozen=True)
 class RawLine:
     box: Box
     words: tuple[RawWord, ...]
+    polygon: RawQuad | None = None
+    # The line as the engine spelled it, when it knows better than joining the words (PP-OCR keeps
+    # its own spacing between CJK and Latin runs).
+    text: str | None = None
 
 
 class OcrEngine(ABC):
     """A Tesseract backend (or a stand-in). See the module docstring for the full contract."""
 
     name: str = "abstract"
+    # Whether `plan.variables` (Tesseract parameters) change what `recognize` returns; when not,
+    # the pipeline skips second passes that differ only in them.
+    reads_variables: bool = True
 
     @abstractmethod
     def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
@@ -83,7 +98,13 @@ class OcrEngine(ABC):
         """
 
     def version(self) -> str:
+        """Engine and model version: with `name`, the identity of a result (cache keys use both)."""
         return "unknown"
+
+    def engine_for(self, languages: str) -> OcrEngine:
+        """The engine that reads `languages` (a Tesseract `-l` value): this one, or a fallback for
+        languages its model does not cover (PP-OCR -> Tesseract)."""
+        return self
 
     def close(self) -> None:  # noqa: B027  (a no-op is the right default for stateless engines)
         """Release cached Tesseract instances (the service calls it on shutdown)."""
