@@ -131,6 +131,8 @@ class EdgeMiddleware:
             "key": info.get("key"),
             "operation": info.get("operation"),
             "ci_process": info.get("ci_process"),
+            "ocr_engine": info.get("ocr_engine"),
+            "ocr_fallback": info.get("ocr_fallback"),
             "secret_id": info.get("secret_id"),
             "auth": info.get("auth", "-"),
             "string_to_sign": info.get("string_to_sign"),

@@ -46,9 +46,20 @@ async def ocr(ctx: Ctx) -> Response:
         canned = ctx.state.canned.find(bucket=None, key=None, sha256=digest, detect_url=None)
     if canned is not None:
         result = result_from_json(canned)
+        _journal_engine(ctx, "canned", None)
     else:
         result = await ctx.state.ocr.recognize(data, request)
+        configured = ctx.state.ocr.engine.name
+        fallback = None
+        if result.engine != configured:  # PP-OCR does not read this language: Tesseract did
+            fallback = f"language-type={result.language} is not read by {configured}; {result.engine} read it"
+        _journal_engine(ctx, result.engine, fallback)
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
+
+
+def _journal_engine(ctx: Ctx, engine: str, fallback: str | None) -> None:
+    """Which engine answered, for the request journal (`ocr_engine`, `ocr_fallback`)."""
+    ctx.http.scope.setdefault("state", {}).update(ocr_engine=engine, ocr_fallback=fallback)
 
 
 async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 
 from cos_ocr_emulator.config import Settings
@@ -21,8 +21,13 @@ PPOCR_INSTALL = "pip install 'cos-ocr-emulator[ppocr]'"
 
 def engine_missing(name: str) -> str | None:
     """Why engine `name` cannot run here (one line saying how to fix it), or None when it can."""
-    if name == "ppocr" and importlib.util.find_spec("rapidocr_onnxruntime") is None:
-        return f"ocr_engine=ppocr needs the PP-OCR extra, which is not installed: {PPOCR_INSTALL}"
+    if name != "ppocr":
+        return None
+    try:
+        importlib.import_module("rapidocr_onnxruntime")
+    except ImportError as exc:  # not installed, or a library it links is missing (cv2's libGL)
+        detail = "" if isinstance(exc, ModuleNotFoundError) else f" ({exc})"
+        return f"ocr_engine=ppocr needs the PP-OCR extra, which cannot be loaded{detail}: {PPOCR_INSTALL}"
     return None
 
 

@@ -29,7 +29,7 @@ _CJK = re.compile("[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\
 BLANK = 0  # CTC blank class index
 # A blank column run this many character pitches wide separates two words: always above the upper
 # bound, in between only when the model read a space there too.
-SPACE_GAP = (0.3, 0.5)
+SPACE_GAP = (0.3, 0.45)
 WIDE_PITCH = 1.9  # centres further apart than this many pitches are always two words
 CJK_WIDTH = 0.92  # a CJK glyph's width in character pitches
 INK_BLANK = 0.02  # a column with fewer ink pixels than this fraction of the crop height is blank
