@@ -30,6 +30,8 @@ BLANK = 0  # CTC blank class index
 # A blank column run this many character pitches wide separates two words: always above the upper
 # bound, in between only when the model read a space there too.
 SPACE_GAP = (0.3, 0.45)
+NUMBER_GAP = 0.9  # the upper bound between two characters of a number
+_NUMERIC = frozenset("0123456789.,:-/")
 WIDE_PITCH = 1.9  # centres further apart than this many pitches are always two words
 CJK_WIDTH = 0.92  # a CJK glyph's width in character pitches
 INK_BLANK = 0.02  # a column with fewer ink pixels than this fraction of the crop height is blank
@@ -194,7 +196,9 @@ def _gap(a: Glyph, b: Glyph, blank: np.ndarray, pitch: float, model_space: bool)
         return True
     lo, hi = max(0, int(a.centre)), min(len(blank), int(b.centre))
     run = _longest_run(blank[lo:hi]) / pitch
-    return run >= SPACE_GAP[1] or (model_space and run >= SPACE_GAP[0])
+    # Digits are narrower than their advance, so the blank between two of them is wide: "010-1234".
+    wide = NUMBER_GAP if a.char in _NUMERIC and b.char in _NUMERIC else SPACE_GAP[1]
+    return run >= wide or (model_space and run >= SPACE_GAP[0])
 
 
 def _longest_run(flags: np.ndarray) -> int:
