@@ -142,7 +142,7 @@ class OcrService:
         factor = _scale_factor(page, profile)
         scaled = imaging.resize(page, factor)
         pages = (_filter(scaled, profile.mode), scaled.convert("L") if profile.retry_gray else None)
-        code, raw = self._read(pages, profile, code, script, req)
+        code, raw = self._read(pages, profile, code, script, req, colour=scaled)
         return code, raw, to_corrected, factor, quarter + skew
 
     def _finish(self, attempt: _Attempt, req: OcrRequest, pdf_page_size: int) -> OcrResult:
@@ -165,6 +165,7 @@ class OcrService:
         code: str,
         script: str | None,
         req: OcrRequest,
+        colour: Image.Image | None = None,
     ) -> tuple[str, list[RawLine]]:
         """Run the engine; resolves language-type=auto and does accurate's second pass."""
         symbols = req.isword or req.enable_word_polygon
@@ -177,6 +178,8 @@ class OcrService:
         page, alternate = pages
         plan = RecognitionPlan(langs, profile.psm, profile.variables, symbols)
         engine = self.engine.engine_for(langs)
+        if engine.wants_colour and colour is not None:  # a neural engine reads the unfiltered page
+            page, alternate = colour, None
         with _engine_errors():
             raw = engine.recognize(page, plan)
             if latin_pass:
@@ -187,7 +190,7 @@ class OcrService:
                     engine = self.engine.engine_for(langs)
                     raw = engine.recognize(page, RecognitionPlan(langs, profile.psm, profile.variables, symbols))
             # A second pass that only changes Tesseract variables is pointless on engines that ignore them.
-            retry = profile.retry is not None and (engine.reads_variables or profile.retry_gray)
+            retry = profile.retry is not None and (engine.reads_variables or alternate is not None)
             if retry and profile.retry is not None and _mean_confidence(raw) < profile.retry_below:
                 variables = {**profile.variables, **profile.retry}
                 second_plan = RecognitionPlan(langs, profile.psm, variables, symbols)

@@ -84,6 +84,9 @@ class OcrEngine(ABC):
     # Whether `plan.variables` (Tesseract parameters) change what `recognize` returns; when not,
     # the pipeline skips second passes that differ only in them.
     reads_variables: bool = True
+    # Whether the engine wants the page in colour and unfiltered: a neural detector trained on photos
+    # loses more than it gains from the grayscale, binarization and line removal made for Tesseract.
+    wants_colour: bool = False
 
     @abstractmethod
     def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:

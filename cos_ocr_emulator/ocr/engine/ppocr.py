@@ -227,6 +227,7 @@ def _join_pieces(lines: list[RawLine]) -> list[RawLine]:
 class PpocrEngine(OcrEngine):
     name = "ppocr"
     reads_variables = False
+    wants_colour = True
 
     def __init__(self, fallback: OcrEngine, *, workers: int = 1, threads: int = 1) -> None:
         self.fallback = fallback
