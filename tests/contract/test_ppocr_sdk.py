@@ -51,27 +51,31 @@ class Server:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
+    log = tmp_path_factory.mktemp("ppocr-server") / "stderr.log"
     cmd = [sys.executable, "-m", "cos_ocr_emulator.cli", "--ocr-engine", "ppocr", "--storage", "memory"]
-    proc = subprocess.Popen(
-        [*cmd, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ)
-    )
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([*cmd, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=err, env=dict(os.environ))
     try:
         running = Server(port)
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                running.admin("health")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the emulator did not start: {proc.stderr.read() if proc.stderr else ''}")
-                time.sleep(0.1)
+        while not _healthy(running):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not start: {log.read_text(errors='replace')}")
+            time.sleep(0.1)
         yield running
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _healthy(server: Server) -> bool:
+    try:
+        server.admin("health")
+    except OSError:
+        return False
+    return True
 
 
 @pytest.fixture(scope="module")
