@@ -3,7 +3,7 @@
 The handler only finds the bytes (a stored object, or the detect-url image) and hands them to the OCR
 service; parsing parameters, decoding, recognition and the XML belong to `cos_ocr_emulator.ocr` and
 `cos_ocr_emulator.xml.ocr`. The response is spelled exactly as the Python SDK's `ci_process` needs to parse
-it: `Content-Type: application/xml` with no charset, and a `Content-Length` (wire notes §6.3).
+it: `Content-Type: application/xml` with no charset, and a `Content-Length` (docs/wire-compat.md §4.3).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ async def ocr(ctx: Ctx) -> Response:
         raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
     key = None if url is not None else ctx.req.key
     # Looked up first: NoSuchKey even when a canned result exists.
-    info = ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
+    info = await ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
     canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
     if canned is None:
         if info is not None:
@@ -46,20 +46,16 @@ async def ocr(ctx: Ctx) -> Response:
         canned = ctx.state.canned.find(bucket=None, key=None, sha256=digest, detect_url=None)
     if canned is not None:
         result = result_from_json(canned)
-        _journal_engine(ctx, "canned", None)
+        ctx.record.ocr_engine = "canned"
     else:
         result = await ctx.state.ocr.recognize(data, request)
         configured = ctx.state.ocr.engine.name
-        fallback = None
+        ctx.record.ocr_engine = result.engine
         if result.engine != configured:  # PP-OCR does not read this language: Tesseract did
-            fallback = f"language-type={result.language} is not read by {configured}; {result.engine} read it"
-        _journal_engine(ctx, result.engine, fallback)
+            ctx.record.ocr_fallback = (
+                f"language-type={result.language} is not read by {configured}; {result.engine} read it"
+            )
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
-
-
-def _journal_engine(ctx: Ctx, engine: str, fallback: str | None) -> None:
-    """Which engine answered, for the request journal (`ocr_engine`, `ocr_fallback`)."""
-    ctx.http.scope.setdefault("state", {}).update(ocr_engine=engine, ocr_fallback=fallback)
 
 
 async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
@@ -67,7 +63,7 @@ async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
         raise CosError(
             "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."
         )
-    return await ctx.run(ctx.store.read_all, info)
+    return await ctx.store.read_all(info)
 
 
 def _port(netloc: str, default: int) -> int:
@@ -102,7 +98,7 @@ async def _read_local(ctx: Ctx, url: str) -> bytes | None:
     if target.kind != "object" or target.bucket is None:
         raise CosError("ResourceDownloadFailed", f"detect-url {url!r} does not name an object on this emulator.")
     try:
-        info = ctx.store.head_object(target.bucket, target.key)
+        info = await ctx.store.head_object(target.bucket, target.key)
     except CosError as exc:
         if exc.code in {"NoSuchKey", "NoSuchBucket"}:
             raise CosError("ResourceDownloadFailed", f"detect-url {url!r}: {exc.message}") from exc

@@ -26,7 +26,7 @@ def engine_missing(name: str) -> str | None:
     try:
         importlib.import_module("rapidocr_onnxruntime")
     except ImportError as exc:  # not installed, or a library it links is missing (cv2's libGL)
-        detail = "" if isinstance(exc, ModuleNotFoundError) else f" ({exc})"
+        detail = "" if exc.name == "rapidocr_onnxruntime" else f" ({exc})"
         return f"ocr_engine=ppocr needs the PP-OCR extra, which cannot be loaded{detail}: {PPOCR_INSTALL}"
     return None
 
