@@ -2,7 +2,8 @@
 
 Why an interface: the emulator runs Tesseract two ways (in-process through tesserocr, the default and
 about twice as fast; or the `tesseract` CLI through pytesseract, for hosts where the tesserocr wheel
-cannot be installed) and the tests need a canned engine that never touches Tesseract. The pipeline
+cannot be installed), PP-OCR as a third engine for scene text (ppocr.py), and the tests need a canned
+engine that never touches Tesseract. The pipeline
 (pipeline.py) does everything else (decoding, rotation, scaling, mapping boxes back to the original
 image, building the API's model) so that backends stay small and produce identical shapes.
 
@@ -18,7 +19,11 @@ Contract for `recognize`:
 - `plan.variables` are Tesseract parameters to set for this call only.
 - Words are returned in reading order grouped into lines; a word's `text` is non-empty.
   `symbols` (per-character boxes and confidences) are filled only when `plan.symbols` is true.
-- Confidences are Tesseract's 0-100 floats; rounding to the API's integers happens later.
+- Confidences are 0-100 floats; rounding to the API's integers happens later.
+- `polygon` (optional, on lines, words and symbols) is the engine's own quadrilateral in the same
+  coordinates; when present it becomes the API's polygon instead of the box's corners. A line's
+  `text` (optional) replaces the words joined by spaces.
+- `name` and `version()` identify what produced a result (a result cache keys on both).
 - It is called from worker threads, possibly concurrently; an implementation must be thread-safe.
 - It raises only for engine failures (a crashed CLI, a broken installation); the pipeline turns
   those into `InternalError`. Bad input was rejected before the engine is called.

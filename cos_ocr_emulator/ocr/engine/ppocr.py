@@ -238,7 +238,9 @@ class PpocrEngine(OcrEngine):
         self._ready = threading.Condition()
 
     def version(self) -> str:
-        return model_version()
+        # Results for languages PP-OCR hands to Tesseract depend on Tesseract's version too, so a cache
+        # keyed on (name, version) must see both.
+        return f"{model_version()}; fallback {self.fallback.name} {self.fallback.version()}"
 
     def engine_for(self, languages: str) -> OcrEngine:
         return self if set(languages.split("+")) <= COVERED else self.fallback
