@@ -15,13 +15,14 @@ import sys
 import threading
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.ocr.engine import create_engine, engine_missing
-from cos_ocr_emulator.ocr.engine.base import RecognitionPlan
-from cos_ocr_emulator.ocr.engine.ppocr import PpocrEngine, model_version
+from cos_ocr_emulator.ocr.engine.base import RawLine, RecognitionPlan
+from cos_ocr_emulator.ocr.engine.ppocr import PpocrEngine, _bounds, _Crop, _join_pieces, model_version
 from cos_ocr_emulator.ocr.pipeline import OcrService
 from cos_ocr_emulator.ocr.request import TYPES, OcrRequest
 from cos_ocr_emulator.ocr.result import OcrResult, Quad
@@ -216,3 +217,29 @@ def test_missing_extra_is_one_line_and_exit_2() -> None:
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "pip install 'cos-ocr-emulator[ppocr]'" in done.stderr
     assert engine_missing("ppocr") is None and engine_missing("tesseract") is None
+
+
+def test_crop_geometry_maps_back_through_turns_and_flips() -> None:
+    """A vertical line is cut out turned a quarter anticlockwise, so the text's top-left is the strip's
+    top-right; a line the classifier flipped runs the other way."""
+    turned = np.zeros((10, 40, 3), np.uint8)  # a 10 px wide, 40 px tall strip after np.rot90
+    upright = _Crop(turned, np.eye(3), quarter=True)
+    assert upright.quad(0, 40) == ((10.0, 0.0), (10.0, 40.0), (0.0, 40.0), (0.0, 0.0))
+    flipped = _Crop(turned, np.eye(3), quarter=True, flipped=True)
+    assert flipped.quad(0, 40) == ((0.0, 40.0), (0.0, 0.0), (10.0, 0.0), (10.0, 40.0))
+    shifted = _Crop(np.zeros((20, 100, 3), np.uint8), np.array([[1.0, 0, 50], [0, 1, 7], [0, 0, 1]]), quarter=False)
+    assert shifted.quad(10, 30) == ((60.0, 7.0), (80.0, 7.0), (80.0, 27.0), (60.0, 27.0))
+
+
+def test_pieces_of_one_line_are_joined_and_columns_are_not() -> None:
+    def piece(left: float, right: float, top: float = 0, height: float = 30, text: str = "ab") -> RawLine:
+        quad = ((left, top), (right, top), (right, top + height), (left, top + height))
+        return RawLine(_bounds(quad), (), quad, text)
+
+    joined = _join_pieces([piece(0, 100, text="Formats"), piece(110, 200, text="must"), piece(400, 500, text="12.50")])
+    assert [line.text for line in joined] == ["Formats must", "12.50"]  # 10 px gap joins, 200 px does not
+    assert joined[0].polygon == ((0, 0), (200, 0), (200, 30), (0, 30))
+    assert len(_join_pieces([piece(0, 100), piece(105, 200, height=80)])) == 2  # a much taller neighbour
+    assert len(_join_pieces([piece(0, 100), piece(105, 200, top=25)])) == 2  # the next line down
+    cjk = _join_pieces([piece(0, 100, text="前方"), piece(105, 200, text="施工")])
+    assert [line.text for line in cjk] == ["前方施工"]
