@@ -209,13 +209,21 @@ def test_missing_extra_is_one_line_and_exit_2() -> None:
     """Without rapidocr-onnxruntime importable, the CLI refuses to start: one line, how to install."""
     code = (
         "import sys; sys.modules['rapidocr_onnxruntime'] = None\n"
+        "from cos_ocr_emulator.app import create_app\n"
         "from cos_ocr_emulator.cli import main\n"
+        "from cos_ocr_emulator.config import Settings\n"
+        "try:\n"
+        "    create_app(Settings(ocr_engine='ppocr', storage='memory'))\n"
+        "except ValueError as exc:\n"
+        "    print('refused:', exc)\n"
         "raise SystemExit(main(['--ocr-engine', 'ppocr', '--storage', 'memory']))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "pip install 'cos-ocr-emulator[ppocr]'" in done.stderr
+    # Started from Python (the pytest plugin, running_emulator), the app refuses just the same.
+    assert done.stdout.startswith("refused: ocr_engine=ppocr needs the PP-OCR extra"), done.stdout
     assert engine_missing("ppocr") is None and engine_missing("tesseract") is None
 
 
