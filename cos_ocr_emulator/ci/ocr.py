@@ -52,9 +52,9 @@ async def ocr(ctx: Ctx) -> Response:
         configured = ctx.state.ocr.engine.name
         ctx.record.ocr_engine = result.engine
         if result.engine != configured:  # PP-OCR does not read this language: Tesseract did
-            ctx.record.ocr_fallback = (
-                f"language-type={result.language} is not read by {configured}; {result.engine} read it"
-            )
+            asked = request.language_type
+            language = asked if asked == result.language else f"{asked} (detected {result.language})"
+            ctx.record.ocr_fallback = f"language-type={language} is not read by {configured}; {result.engine} read it"
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
 
 
