@@ -277,6 +277,17 @@ def test_inventory_round_trip_and_list(client: CosS3Client, emu: RunningEmulator
     assert listed["InventoryConfiguration"]["Id"] == "audit"
 
 
+def test_inventory_without_optional_fields_reads_back(client: CosS3Client, emu: RunningEmulator, bucket: str) -> None:
+    """The Python SDK's get_bucket_inventory indexes `OptionalFields` unconditionally: a configuration put
+    without any must still read back through it (as an empty field list)."""
+    bare = {key: value for key, value in inventory(emu, bucket).items() if key != "OptionalFields"}
+    client.put_bucket_inventory(Bucket=bucket, Id="bare", InventoryConfiguration=bare)
+    got = client.get_bucket_inventory(Bucket=bucket, Id="bare")
+    assert got == {**bare, "Id": "bare", "OptionalFields": None}
+    listed = client.list_bucket_inventory_configurations(Bucket=bucket)["InventoryConfiguration"]
+    assert listed["Id"] == "bare" and listed["OptionalFields"] is None
+
+
 def test_inventory_id_must_match_the_query(emu: RunningEmulator, bucket: str) -> None:
     body = (
         b"<InventoryConfiguration><Id>one</Id><IsEnabled>true</IsEnabled><IncludedObjectVersions>All"
