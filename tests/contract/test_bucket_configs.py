@@ -186,6 +186,16 @@ def test_lifecycle_round_trip(client: CosS3Client, emu: RunningEmulator, bucket:
     missing(lambda: client.get_bucket_lifecycle(Bucket=bucket), "NoSuchLifecycleConfiguration")
 
 
+def test_out_of_range_value_names_its_bound(client: CosS3Client, bucket: str) -> None:
+    rule = {"ID": "x", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": "0"}}
+    error = refused(
+        lambda: client.put_bucket_lifecycle(Bucket=bucket, LifecycleConfiguration={"Rule": [rule]}),
+        400,
+        "InvalidArgument",
+    )
+    assert error.get_error_msg() == "<LifecycleConfiguration/Rule/Expiration/Days> must be at least 1, not 0."
+
+
 # --- website --------------------------------------------------------------------------------------------
 WEBSITE = {
     "IndexDocument": {"Suffix": "index.html"},
