@@ -4,6 +4,8 @@ removes it, and documents survive a restart. Malformed XML goes in raw (the SDK 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -84,17 +86,47 @@ def test_malformed_configuration_xml(emu: RunningEmulator, bucket: str, body: by
     assert_error(raw_put(emu, bucket, "referer", body), 400, "MalformedXML")
 
 
-def test_configuration_put_checks_content_md5(emu: RunningEmulator, bucket: str) -> None:
-    body = b"<LifecycleConfiguration></LifecycleConfiguration>"
-    resp = raw_request(
-        emu,
-        "PUT",
-        bucket=bucket,
-        params={"lifecycle": ""},
-        body=body,
-        headers={"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="},
-    )
+VALID_BODIES = {
+    "lifecycle": b"<LifecycleConfiguration><Rule><ID>r</ID><Status>Enabled</Status><Filter/><Expiration><Days>1"
+    b"</Days></Expiration></Rule></LifecycleConfiguration>",
+    "acl": b'<AccessControlPolicy><Owner><ID>qcs::cam::uin/1250000000:uin/1250000000</ID></Owner><AccessControlList>'
+    b'<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>'
+    b"qcs::cam::uin/1250000000:uin/1250000000</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>"
+    b"</AccessControlList></AccessControlPolicy>",
+    "cors": b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+    b"</CORSRule></CORSConfiguration>",
+    "tagging": b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>",
+    "versioning": b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>",
+    "policy": b'{"Statement": [{"Principal": {"qcs": ["qcs::cam::anyone:anyone"]}, "Effect": "Allow", '
+    b'"Action": ["name/cos:GetObject"], "Resource": ["*"]}]}',
+}
+WRONG_MD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="  # the MD5 of an empty body
+
+
+@pytest.mark.parametrize("sub", sorted(VALID_BODIES))
+def test_configuration_put_checks_content_md5(emu: RunningEmulator, bucket: str, sub: str) -> None:
+    """Every configuration PUT is held to its Content-MD5 (the SDKs always send one): a body that does not
+    match is 400 BadDigest and nothing is stored; the right one is accepted."""
+    body = VALID_BODIES[sub]
+    resp = raw_request(emu, "PUT", bucket=bucket, params={sub: ""}, body=body, headers={"Content-MD5": WRONG_MD5})
     assert_error(resp, 400, "BadDigest")
+    if sub not in ("acl", "versioning"):  # those two always answer something
+        assert raw_request(emu, "GET", bucket=bucket, params={sub: ""}).status == 404
+    right = base64.b64encode(hashlib.md5(body).digest()).decode()
+    ok = raw_request(emu, "PUT", bucket=bucket, params={sub: ""}, body=body, headers={"Content-MD5": right})
+    assert ok.status in (200, 204), ok.body
+
+
+@pytest.mark.parametrize("sub", ["acl", "tagging"])
+def test_object_configuration_put_checks_content_md5(emu: RunningEmulator, bucket: str, sub: str) -> None:
+    raw_request(emu, "PUT", "doc.txt", bucket=bucket, body=b"doc")
+    resp = raw_request(
+        emu, "PUT", "doc.txt", bucket=bucket, params={sub: ""}, body=VALID_BODIES[sub],
+        headers={"Content-MD5": WRONG_MD5},
+    )  # fmt: skip
+    assert_error(resp, 400, "BadDigest")
+    if sub == "tagging":
+        assert raw_request(emu, "GET", "doc.txt", bucket=bucket, params={sub: ""}).status == 404
 
 
 def test_configuration_of_a_missing_bucket(client: CosS3Client, emu: RunningEmulator) -> None:
