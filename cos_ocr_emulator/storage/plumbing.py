@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Self
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket
+from cos_ocr_emulator.ids import IdSource
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx
 from cos_ocr_emulator.storage.models import BucketInfo, NewObject, ObjectInfo, StagedBody, UploadInfo
@@ -57,11 +58,14 @@ def quote_etag(md5_hex: str) -> str:
 class StoreCore:
     """The directory, the database and the write path `SqliteStore` is built on. Thread-safe."""
 
-    def __init__(self, root: Path, *, memory: bool = False, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, root: Path, *, memory: bool = False, clock: Callable[[], float] = time.time, ids: IdSource | None = None
+    ) -> None:
         self._tempdir = tempfile.TemporaryDirectory(prefix="cos-emulator-") if memory else None
         self.data_dir = Path(self._tempdir.name) if self._tempdir is not None else Path(root)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._clock = clock
+        self._ids = ids or IdSource()  # version and upload ids (numbered in deterministic mode)
         self._lock_fd: int | None = os.open(self.data_dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

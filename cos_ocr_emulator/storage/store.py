@@ -10,7 +10,6 @@ memory except in `read_all`, which exists for OCR.
 from __future__ import annotations
 
 import dataclasses
-import secrets
 from collections.abc import Iterator
 
 from cos_ocr_emulator.errors import CosError, no_such_key
@@ -92,7 +91,7 @@ class SqliteStore(StoreCore):
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
             self._bucket(tx, bucket)
-            new_info, old = install(tx, info, staged.md5_hex)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id)
             installed.append(new_info)
             dropped.extend(b for b in old if b)
 
@@ -107,7 +106,7 @@ class SqliteStore(StoreCore):
             src, md5_hex = lookup(tx, src_bucket, src_key, src_version)
             self._bucket(tx, bucket)
             info = self._info(bucket, key, new, src.size, quote_etag(md5_hex), src.crc64, src.blob_id)
-            info, old = install(tx, info, md5_hex)
+            info, old = install(tx, info, md5_hex, self._ids.version_id)
             dropped.extend(b for b in old if b)
         return info
 
@@ -166,7 +165,7 @@ class SqliteStore(StoreCore):
     def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
         with self._writing() as (tx, dropped):
             self._bucket(tx, bucket)
-            outcome, old = remove(tx, bucket, key, version_id, to_dt(self._now()))
+            outcome, old = remove(tx, bucket, key, version_id, to_dt(self._now()), self._ids.version_id)
             dropped.extend(b for b in old if b)
         return outcome
 
@@ -191,7 +190,7 @@ class SqliteStore(StoreCore):
             self._bucket(tx, bucket)
             now = to_dt(self._now())
             for key, version_id in keys:
-                outcome, old = remove(tx, bucket, key, version_id, now)
+                outcome, old = remove(tx, bucket, key, version_id, now, self._ids.version_id)
                 outcomes.append(outcome)
                 dropped.extend(b for b in old if b)
         return outcomes
@@ -216,10 +215,13 @@ class SqliteStore(StoreCore):
     def initiate_upload(self, bucket: str, key: str, new: NewObject) -> UploadInfo:
         with self._writing() as (tx, _):
             self._bucket(tx, bucket)
+            upload_id = self._ids.upload_id()
+            while tx.get_upload(upload_id) is not None:  # deterministic numbering restarts with the process
+                upload_id = self._ids.upload_id()
             info = UploadInfo(
                 bucket=bucket,
                 key=key,
-                upload_id=secrets.token_hex(16),
+                upload_id=upload_id,
                 initiated=to_dt(self._now()),
                 content_type=new.content_type,
                 storage_class=new.storage_class,
@@ -298,7 +300,7 @@ class SqliteStore(StoreCore):
             current = {row.info.part_number: row.blob_id for row in tx.parts(upload_id)}
             if any(current.get(row.info.part_number) != row.blob_id for row in chosen):
                 raise CosError("InvalidPart")  # a listed part was re-uploaded while we concatenated
-            new_info, old = install(tx, info, staged.md5_hex)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id)
             installed.append(new_info)
             dropped.extend(b for b in [*old, *tx.delete_upload(upload_id)] if b)
 
