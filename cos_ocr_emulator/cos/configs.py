@@ -88,11 +88,13 @@ def get_config(spec: ConfigSpec) -> Handler:
     return handler
 
 
-def delete_config(spec: ConfigSpec) -> Handler:
-    """DELETE answers 204 whether or not a document was there, as COS does."""
+def delete_config(spec: ConfigSpec | str) -> Handler:
+    """DELETE answers 204 whether or not a document was there, as COS does. A spec, or the store name of a
+    configuration with its own format (cors, tagging, policy)."""
 
     async def handler(ctx: Ctx) -> Response:
-        await ctx.store.delete_bucket_config(ctx.req.bucket, document_key(ctx, spec))
+        name = spec if isinstance(spec, str) else document_key(ctx, spec)
+        await ctx.store.delete_bucket_config(ctx.req.bucket, name)
         return empty_response(204)
 
     return handler

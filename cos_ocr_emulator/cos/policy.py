@@ -111,8 +111,3 @@ async def put_bucket_policy(ctx: Ctx) -> Response:
     document = validate_policy(await ctx.body_bytes(limit=MAX_POLICY_BYTES))
     await ctx.store.put_bucket_config(ctx.req.bucket, POLICY, document)
     return empty_response(204)
-
-
-async def delete_bucket_policy(ctx: Ctx) -> Response:
-    await ctx.store.delete_bucket_config(ctx.req.bucket, POLICY)
-    return empty_response(204)
