@@ -89,7 +89,7 @@ def test_malformed_configuration_xml(emu: RunningEmulator, bucket: str, body: by
 VALID_BODIES = {
     "lifecycle": b"<LifecycleConfiguration><Rule><ID>r</ID><Status>Enabled</Status><Filter/><Expiration><Days>1"
     b"</Days></Expiration></Rule></LifecycleConfiguration>",
-    "acl": b'<AccessControlPolicy><Owner><ID>qcs::cam::uin/1250000000:uin/1250000000</ID></Owner><AccessControlList>'
+    "acl": b"<AccessControlPolicy><Owner><ID>qcs::cam::uin/1250000000:uin/1250000000</ID></Owner><AccessControlList>"
     b'<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>'
     b"qcs::cam::uin/1250000000:uin/1250000000</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>"
     b"</AccessControlList></AccessControlPolicy>",
@@ -529,16 +529,30 @@ def test_response_control_round_trip(client: CosS3Client, emu: RunningEmulator, 
 
 # --- the SDK helper that reads many of them, and durability ---------------------------------------------
 def test_get_bucket_meta_reads_the_configs(client: CosS3Client, emu: RunningEmulator, bucket: str) -> None:
+    """The SDK helper runs eleven GETs in threads and swallows every CosServiceError: each part must parse."""
     empty = client.get_bucket_meta(Bucket=bucket)
-    assert empty["Location"] == emu.region
-    assert empty["Lifecycle"] is None and empty["Encryption"] is None and empty["Website"] is None
+    assert empty["Location"] == emu.region and empty["BucketUrl"]
+    assert empty["OFS"] is False and empty["MAZ"] is False
+    for part in ("Lifecycle", "Encryption", "Website", "CORS", "Tagging", "Replication", "ObjectLock"):
+        assert empty[part] is None, part
+    assert empty["ACL"]["AccessControlList"]["Grant"]  # the owner's FULL_CONTROL
+    assert empty["Versioning"] == {"VersioningConfiguration": None}  # never versioned: an empty document
+    assert empty["Logging"] == {"BucketLoggingStatus": None}
     client.put_bucket_lifecycle(Bucket=bucket, LifecycleConfiguration=LIFECYCLE)
     client.put_bucket_website(Bucket=bucket, WebsiteConfiguration=WEBSITE)
     enc = {"Rule": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
     client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=enc)
+    cors = {"CORSRule": [{"AllowedOrigin": ["*"], "AllowedMethod": ["GET"]}]}
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)
+    client.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": {"Tag": [{"Key": "team", "Value": "ocr"}]}})
+    client.put_bucket_versioning(Bucket=bucket, Status="Enabled")
+    client.put_bucket_acl(Bucket=bucket, ACL="public-read")
     meta = client.get_bucket_meta(Bucket=bucket)
     assert meta["Lifecycle"] == LIFECYCLE and meta["Website"] == WEBSITE and meta["Encryption"] == enc
-    assert meta["OFS"] is False and meta["MAZ"] is False
+    assert meta["CORS"]["CORSRule"][0]["AllowedOrigin"] == ["*"]
+    assert meta["Tagging"] == {"TagSet": {"Tag": [{"Key": "team", "Value": "ocr"}]}}
+    assert meta["Versioning"] == {"Status": "Enabled"}
+    assert meta["ACL"]["CannedACL"] == "public-read"
 
 
 def test_configurations_survive_a_restart(tmp_path: Path) -> None:
