@@ -1,15 +1,17 @@
 """The COS side of the emulator, as one function per stage and no router.
 
 In order, mirroring COS: parse (addressing + query) → `dispatch.match` → authenticate → authorize →
-faults → handler. Dispatch runs before authentication but its verdict is only acted on after it: an
-unsigned or badly signed request is refused before the emulator says anything about the resource
+region → faults → handler. Dispatch runs before authentication but its verdict is only acted on after
+it: an unsigned or badly signed request is refused before the emulator says anything about the resource
 (so a 403 never leaks whether an operation or key exists). Errors are raised as `CosError`; the edge
 renders them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from urllib.parse import quote
 
 from starlette.types import Receive, Scope, Send
 
@@ -17,30 +19,32 @@ from cos_ocr_emulator.addressing import Target, resolve
 from cos_ocr_emulator.admin.inject import inject
 from cos_ocr_emulator.asgi import headers
 from cos_ocr_emulator.auth.keys import authorize
-from cos_ocr_emulator.auth.verify import SignedRequest, authenticate
+from cos_ocr_emulator.auth.verify import AuthOutcome, SignedRequest, authenticate
 from cos_ocr_emulator.cos.context import Ctx
-from cos_ocr_emulator.dispatch import match
+from cos_ocr_emulator.dispatch import Rule, match
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_KEYS
 from cos_ocr_emulator.record import RequestRecord
 from cos_ocr_emulator.request import CosRequest, parse_query
 from cos_ocr_emulator.state import EmulatorState
+from cos_ocr_emulator.storage.models import BucketInfo
 
 # GET Service query names that GET Bucket (list objects) never sends, and the ones only GET Bucket sends.
 _SERVICE_ONLY_PARAMS = frozenset({"tagkey", "tagvalue", "region", "create-time", "range"})
 _LIST_OBJECTS_PARAMS = frozenset({"prefix", "delimiter", "encoding-type"})
 
 
+def _resolve(host: str, raw_path: bytes, state: EmulatorState) -> Target:
+    settings = state.settings
+    return resolve(
+        host, raw_path, default_bucket=settings.default_bucket, appid=settings.appid, bucket_exists=state.bucket_exists
+    )
+
+
 def parse_request(scope: Scope, state: EmulatorState) -> CosRequest:
     sent = headers(scope)
     host = sent.get("host", "")
-    target = resolve(
-        host,
-        scope.get("raw_path") or scope["path"].encode(),
-        default_bucket=state.settings.default_bucket,
-        appid=state.settings.appid,
-        bucket_exists=state.bucket_exists,
-    )
+    target = _resolve(host, scope.get("raw_path") or scope["path"].encode(), state)
     query = parse_query(scope.get("query_string", b""))
     target = _service_by_query(scope["method"], target, query)
     return CosRequest(method=scope["method"], target=target, host=host, query=query, headers=sent)
@@ -61,6 +65,16 @@ def _service_by_query(method: str, target: Target, query: tuple[tuple[str, str],
     return target
 
 
+def _signed(req: CosRequest, host: str | None = None) -> SignedRequest:
+    return SignedRequest(
+        method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=host or req.host
+    )
+
+
+def _bucket_hosts(info: BucketInfo) -> tuple[str, ...]:
+    return (f"{info.name}.cos.{info.region}.myqcloud.com", f"{info.name}.cos.{info.region}.tencentcos.cn")
+
+
 class CosApp:
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
@@ -74,25 +88,67 @@ class CosApp:
         if not isinstance(rule, CosError):
             record.operation = rule.operation
         record.auth = "refused"
-        outcome = authenticate(
-            SignedRequest(
-                method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
-            ),
-            state.settings,
-            time.time(),  # signatures are checked against the real clock, even in deterministic mode
-            public_read=state.is_public(req.target.bucket),
-            read_only=not isinstance(rule, CosError) and rule.read_only,
-        )
+        bucket = state.bucket_info(req.target.bucket)
+        try:
+            outcome = self._authenticate(req, rule, bucket)
+        except CosError as exc:
+            found = self._signed_for_another_bucket(req, rule, exc)
+            if found is None:
+                raise
+            req, outcome = found
+            bucket = state.bucket_info(req.target.bucket)
+            record.bucket = req.target.bucket
         record.auth, record.secret_id = outcome.verdict, outcome.principal.secret_id
         if isinstance(rule, CosError):
             raise rule
         authorize(outcome.principal, rule.action, req.target.bucket)
+        _check_region(req.target, bucket, rule)
         ctx = Ctx(req=req, record=record, receive=receive, store=state.astore, settings=state.settings, state=state)
-        fault = state.fault_for(
-            req.target.bucket, req.key, rule.operation, retry=req.header("x-cos-sdk-retry") == "true"
-        )
+        retry = req.header("x-cos-sdk-retry") == "true"
+        fault = state.fault_for(req.target.bucket, req.key, rule.operation, retry=retry)
         if fault is None:
             response = await rule.handler(ctx)
         else:
             response = await inject(fault, record, lambda: rule.handler(ctx))
         await response(scope, receive, send)
+
+    def _authenticate(
+        self, req: CosRequest, rule: Rule | CosError, bucket: BucketInfo | None, host: str | None = None
+    ) -> AuthOutcome:
+        return authenticate(
+            _signed(req, host),
+            self.state.settings,
+            time.time(),  # signatures are checked against the real clock, even in deterministic mode
+            public_read=self.state.is_public(req.target.bucket, bucket),
+            read_only=not isinstance(rule, CosError) and rule.read_only,
+        )
+
+    def _signed_for_another_bucket(
+        self, req: CosRequest, rule: Rule | CosError, error: CosError
+    ) -> tuple[CosRequest, AuthOutcome] | None:
+        """A URL presigned with `Headers={'Host': '<bucket host>'}` and fetched from 127.0.0.1 arrives with a
+        bare Host that was not the one signed. If the signature verifies against an existing bucket's host,
+        the request meant that bucket (README: presigned URLs for other buckets)."""
+        if error.code != "SignatureDoesNotMatch" or req.target.style != "default":
+            return None
+        for info in self.state.store.list_buckets():
+            for host in _bucket_hosts(info):
+                try:
+                    outcome = self._authenticate(req, rule, info, host)
+                except CosError:
+                    continue
+                target = _resolve(host, quote("/" + req.target.key, safe="/").encode("ascii"), self.state)
+                return dataclasses.replace(req, target=target), outcome
+        return None
+
+
+def _check_region(target: Target, bucket: BucketInfo | None, rule: Rule) -> None:
+    """A bucket lives in one region; asked for on another region's host it does not exist there (COS
+    answers 404 NoSuchBucket; docs/deviations.md)."""
+    if bucket is None or target.region is None or target.region == bucket.region or rule.operation == "PutBucket":
+        return
+    raise CosError(
+        "NoSuchBucket",
+        f"The specified bucket does not exist in {target.region} (this emulator has it in {bucket.region}).",
+        resource=bucket.name,
+    )

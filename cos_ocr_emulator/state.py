@@ -16,6 +16,7 @@ from cos_ocr_emulator.record import Journal
 from cos_ocr_emulator.storage import open_store
 from cos_ocr_emulator.storage.base import Store
 from cos_ocr_emulator.storage.facade import AsyncStore
+from cos_ocr_emulator.storage.models import BucketInfo
 
 if TYPE_CHECKING:
     from cos_ocr_emulator.ocr.pipeline import OcrService
@@ -93,15 +94,19 @@ class EmulatorState:
         if self.settings.default_bucket not in names:
             self.store.create_bucket(self.settings.default_bucket, self.settings.region)
 
-    def is_public(self, bucket: str | None) -> bool:
-        if bucket is None:
-            return False
-        if bucket in self.settings.public_buckets:
-            return True
+    def bucket_info(self, name: str | None) -> BucketInfo | None:
+        if name is None:
+            return None
         try:
-            return self.store.get_bucket(bucket).public_read
+            return self.store.get_bucket(name)
         except CosError:
+            return None
+
+    def is_public(self, name: str | None, info: BucketInfo | None) -> bool:
+        """Anonymous reads allowed: configured public, or created/ACL'd public-read."""
+        if name is None:
             return False
+        return name in self.settings.public_buckets or (info is not None and info.public_read)
 
     def bucket_exists(self, name: str) -> bool:
         try:

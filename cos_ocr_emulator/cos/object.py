@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 from cos_ocr_emulator.cos.conditions import check_preconditions, parse_content_md5, parse_copy_source, parse_range
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
-from cos_ocr_emulator.responses import SERVER_COS, empty_response, object_headers, xml_response
+from cos_ocr_emulator.responses import SERVER_COS, empty_response, header_value, object_headers, xml_response
 from cos_ocr_emulator.storage.models import NewObject, ObjectInfo, StagedBody
 from cos_ocr_emulator.xml.cos import render_copy_object
 
@@ -83,7 +83,7 @@ async def get_object(ctx: Ctx) -> Response:
     status, headers, span = _prepared(ctx, info)
     for param, header in _RESPONSE_OVERRIDES.items():
         if (value := ctx.req.param(param)) is not None:
-            headers[header] = value
+            headers[header] = header_value(value)
     if info.size == 0:
         return Response(b"", status_code=200, headers=headers)
     start, end = span if span is not None else (0, info.size - 1)
