@@ -35,7 +35,7 @@ def test_journal_filter_with_a_misspelt_operation_is_400(emu: RunningEmulator) -
 
 
 def test_the_python_helper_reports_the_servers_message(emu: RunningEmulator) -> None:
-    with pytest.raises(ValueError, match="GetObjcet.*GetObject"):
+    with pytest.raises(ValueError, match=r"GetObjcet.*GetObject"):
         emu.inject_fault(operation="GetObjcet")
     with pytest.raises(ValueError, match="GetObjcet"):
         emu.requests(operation="GetObjcet")
