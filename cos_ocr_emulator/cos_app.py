@@ -21,7 +21,7 @@ from cos_ocr_emulator.asgi import headers
 from cos_ocr_emulator.auth.keys import authorize
 from cos_ocr_emulator.auth.verify import AuthOutcome, SignedRequest, authenticate
 from cos_ocr_emulator.cos.context import Ctx
-from cos_ocr_emulator.dispatch import Rule, match
+from cos_ocr_emulator.dispatch import Rule, match, query_names
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_KEYS
 from cos_ocr_emulator.record import RequestRecord
@@ -84,7 +84,7 @@ class CosApp:
         req = parse_request(scope, state)
         ci_process = req.param("ci-process")
         record.bucket, record.key, record.ci_process = req.target.bucket, req.key or None, ci_process
-        rule = match(req.method, req.target.kind, set(req.params), set(req.headers), ci_process)
+        rule = match(req.method, req.target.kind, query_names(req.params), set(req.headers), ci_process)
         if not isinstance(rule, CosError):
             record.operation = rule.operation
         record.auth = "refused"
