@@ -106,3 +106,15 @@ def test_a_body_that_fails_mid_stream_cuts_the_connection_and_is_journaled_once(
     assert (entry["status"], entry["error_code"]) == (200, "InternalError")
     access = [r for r in caplog.records if r.name == "cos_ocr_emulator.access" and "midstream.bin" in r.getMessage()]
     assert len(access) == 1
+
+
+def test_an_unexpected_admin_error_is_a_complete_json_500(
+    emu: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom() -> list[object]:
+        raise RuntimeError("canned store broke")
+
+    monkeypatch.setattr(emu.state.canned, "list", boom)
+    resp = httpx.get(f"{emu.endpoint}/_emulator/ocr-results")
+    assert resp.status_code == 500
+    assert resp.json() == {"error": "InternalError", "message": "RuntimeError: canned store broke"}
