@@ -50,7 +50,8 @@ def phase1(port: int) -> None:
     started = time.monotonic()
     worker.start()
     time.sleep(0.3)
-    pgrep = ["pgrep", "-f", "python3 /opt/venv/bin/cos-ocr-emulator$"]  # the server, not buildah's exec wrapper
+    # The server (not buildah's exec wrapper) of this run only: other checkouts may run theirs at once.
+    pgrep = ["pgrep", "-f", f"python3 /opt/venv/bin/cos-ocr-emulator --port {port}$"]
     pids = subprocess.run(pgrep, capture_output=True, text=True).stdout.split()
     for pid in pids:
         os.kill(int(pid), signal.SIGTERM)
