@@ -1,8 +1,8 @@
 """The COS side of the emulator, as one function per stage and no router.
 
 In order, mirroring COS: parse (addressing + query) → `dispatch.match` → authenticate → authorize →
-region → faults → handler. Dispatch runs before authentication but its verdict is only acted on after
-it: an unsigned or badly signed request is refused before the emulator says anything about the resource
+faults → handler. Dispatch runs before authentication but its verdict is only acted on after it: an
+unsigned or badly signed request is refused before the emulator says anything about the resource
 (so a 403 never leaks whether an operation or key exists). Errors are raised as `CosError`; the edge
 renders them.
 """
@@ -13,14 +13,17 @@ import dataclasses
 import time
 from urllib.parse import quote
 
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from cos_ocr_emulator.addressing import Target, resolve
 from cos_ocr_emulator.admin.inject import inject
 from cos_ocr_emulator.asgi import headers
 from cos_ocr_emulator.auth.keys import authorize
-from cos_ocr_emulator.auth.verify import AuthOutcome, SignedRequest, authenticate
+from cos_ocr_emulator.auth.verify import ANONYMOUS, AuthOutcome, SignedRequest, authenticate
+from cos_ocr_emulator.cos.access import anonymous_read_allowed
 from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.cos.cors import cors_headers
 from cos_ocr_emulator.dispatch import Rule, match, query_names
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_KEYS
@@ -65,63 +68,70 @@ def _service_by_query(method: str, target: Target, query: tuple[tuple[str, str],
     return target
 
 
-def _signed(req: CosRequest, host: str | None = None) -> SignedRequest:
-    return SignedRequest(
-        method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=host or req.host
-    )
-
-
-def _bucket_hosts(info: BucketInfo) -> tuple[str, ...]:
-    return (f"{info.name}.cos.{info.region}.myqcloud.com", f"{info.name}.cos.{info.region}.tencentcos.cn")
-
-
 class CosApp:
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, record: RequestRecord) -> None:
-        state = self.state
-        req = parse_request(scope, state)
+        req = parse_request(scope, self.state)
         ci_process = req.param("ci-process")
         record.bucket, record.key, record.ci_process = req.target.bucket, req.key or None, ci_process
         rule = match(req.method, req.target.kind, query_names(req.params), set(req.headers), ci_process)
         if not isinstance(rule, CosError):
             record.operation = rule.operation
-        record.auth = "refused"
-        bucket = state.bucket_info(req.target.bucket)
+        # A request with an Origin that a CORS rule allows gets the Access-Control-* headers on every
+        # answer, a refusal by auth included: a browser can only read an answer it is allowed to see.
+        cors = bool(req.header("origin")) and (isinstance(rule, CosError) or not rule.unsigned)
         try:
-            outcome = self._authenticate(req, rule, bucket)
+            response = await self._serve(req, rule, receive, record)
         except CosError as exc:
-            found = self._signed_for_another_bucket(req, rule, exc)
-            if found is None:
-                raise
-            req, outcome = found
-            bucket = state.bucket_info(req.target.bucket)
-            record.bucket = req.target.bucket
+            if cors:
+                exc.headers.update(cors_headers(self.state.store, req))
+            raise
+        if cors:
+            response.headers.update(cors_headers(self.state.store, req))
+        await response(scope, receive, send)
+
+    async def _serve(self, req: CosRequest, rule: Rule | CosError, receive: Receive, record: RequestRecord) -> Response:
+        state = self.state
+        record.auth = "refused"
+        if not isinstance(rule, CosError) and rule.unsigned:
+            # A browser sends its preflight to the URL it will use, presigned query and all, but never
+            # signs the OPTIONS itself: the CORS rules alone decide.
+            outcome = AuthOutcome(ANONYMOUS, "anonymous")
+        else:
+            try:
+                outcome = self._authenticate(req, rule)
+            except CosError as exc:
+                found = self._signed_for_another_bucket(req, rule, exc)
+                if found is None:
+                    raise
+                req, outcome = found
+                record.bucket = req.target.bucket
         record.auth, record.secret_id = outcome.verdict, outcome.principal.secret_id
         if isinstance(rule, CosError):
             raise rule
         authorize(outcome.principal, rule.action, req.target.bucket)
-        _check_region(req.target, bucket, rule)
+        _check_region(req.target, state.bucket_info(req.target.bucket), rule)
         ctx = Ctx(req=req, record=record, receive=receive, store=state.astore, settings=state.settings, state=state)
-        retry = req.header("x-cos-sdk-retry") == "true"
-        fault = state.fault_for(req.target.bucket, req.key, rule.operation, retry=retry)
+        fault = state.fault_for(
+            req.target.bucket, req.key, rule.operation, retry=req.header("x-cos-sdk-retry") == "true"
+        )
         if fault is None:
-            response = await rule.handler(ctx)
-        else:
-            response = await inject(fault, record, lambda: rule.handler(ctx))
-        await response(scope, receive, send)
+            return await rule.handler(ctx)
+        return await inject(fault, record, lambda: rule.handler(ctx))
 
-    def _authenticate(
-        self, req: CosRequest, rule: Rule | CosError, bucket: BucketInfo | None, host: str | None = None
-    ) -> AuthOutcome:
+    def _authenticate(self, req: CosRequest, rule: Rule | CosError, host: str | None = None) -> AuthOutcome:
         return authenticate(
-            _signed(req, host),
+            SignedRequest(
+                method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers,
+                host=host or req.host,
+            ),
             self.state.settings,
             time.time(),  # signatures are checked against the real clock, even in deterministic mode
-            public_read=self.state.is_public(req.target.bucket, bucket),
+            public_read=lambda: _anonymous_may(self.state, req, rule),
             read_only=not isinstance(rule, CosError) and rule.read_only,
-        )
+        )  # fmt: skip
 
     def _signed_for_another_bucket(
         self, req: CosRequest, rule: Rule | CosError, error: CosError
@@ -133,13 +143,17 @@ class CosApp:
             return None
         for info in self.state.store.list_buckets():
             for host in _bucket_hosts(info):
+                target = _resolve(host, quote("/" + req.target.key, safe="/").encode("ascii"), self.state)
+                moved = dataclasses.replace(req, target=target)
                 try:
-                    outcome = self._authenticate(req, rule, info, host)
+                    return moved, self._authenticate(moved, rule, host)
                 except CosError:
                     continue
-                target = _resolve(host, quote("/" + req.target.key, safe="/").encode("ascii"), self.state)
-                return dataclasses.replace(req, target=target), outcome
         return None
+
+
+def _bucket_hosts(info: BucketInfo) -> tuple[str, ...]:
+    return (f"{info.name}.cos.{info.region}.myqcloud.com", f"{info.name}.cos.{info.region}.tencentcos.cn")
 
 
 def _check_region(target: Target, bucket: BucketInfo | None, rule: Rule) -> None:
@@ -151,4 +165,13 @@ def _check_region(target: Target, bucket: BucketInfo | None, rule: Rule) -> None
         "NoSuchBucket",
         f"The specified bucket does not exist in {target.region} (this emulator has it in {bucket.region}).",
         resource=bucket.name,
+    )
+
+
+def _anonymous_may(state: EmulatorState, req: CosRequest, rule: Rule | CosError) -> bool:
+    """Asked only for an unsigned read: the ACLs and policy are looked up then, not on every request."""
+    if isinstance(rule, CosError):
+        return False
+    return anonymous_read_allowed(
+        state.store, state.settings, rule.action, rule.operation, req.target.bucket, req.key, req.version_id
     )
