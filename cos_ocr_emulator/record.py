@@ -76,6 +76,10 @@ class RequestRecord:
     response_started: bool = False
     _finish: Callable[[RequestRecord], None] | None = field(default=None, repr=False)
 
+    @property
+    def finished(self) -> bool:
+        return self._finish is None
+
     def finish(self) -> None:
         """Journal and log this request now, once; later calls do nothing. The edge calls it when the
         last byte goes out (or the request ends otherwise); a fault calls it before cutting the line."""
