@@ -14,7 +14,7 @@ optional). A sub-resource no rule takes is 501 NotImplemented, never the plain o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -92,16 +92,16 @@ RULES: tuple[Rule, ...] = (
     Rule("PutBucketACL", "PUT", "bucket", acl.put_bucket_acl, ("acl",)),
     Rule("GetBucketCORS", "GET", "bucket", cors.get_bucket_cors, ("cors",)),
     Rule("PutBucketCORS", "PUT", "bucket", cors.put_bucket_cors, ("cors",)),
-    Rule("DeleteBucketCORS", "DELETE", "bucket", cors.delete_bucket_cors, ("cors",)),
+    Rule("DeleteBucketCORS", "DELETE", "bucket", cdel(cors.CORS), ("cors",)),
     Rule("GetBucketTagging", "GET", "bucket", tagging.get_bucket_tagging, ("tagging",)),
     Rule("PutBucketTagging", "PUT", "bucket", tagging.put_bucket_tagging, ("tagging",)),
-    Rule("DeleteBucketTagging", "DELETE", "bucket", tagging.delete_bucket_tagging, ("tagging",)),
+    Rule("DeleteBucketTagging", "DELETE", "bucket", cdel(tagging.TAGGING), ("tagging",)),
     Rule("GetBucketVersioning", "GET", "bucket", versioning.get_bucket_versioning, ("versioning",)),
     Rule("PutBucketVersioning", "PUT", "bucket", versioning.put_bucket_versioning, ("versioning",)),
     Rule("ListObjectVersions", "GET", "bucket", versioning.list_object_versions, ("versions",), read_only=True, cam_action="cos:GetBucketObjectVersions"),
     Rule("GetBucketPolicy", "GET", "bucket", policy.get_bucket_policy, ("policy",)),
     Rule("PutBucketPolicy", "PUT", "bucket", policy.put_bucket_policy, ("policy",)),
-    Rule("DeleteBucketPolicy", "DELETE", "bucket", policy.delete_bucket_policy, ("policy",)),
+    Rule("DeleteBucketPolicy", "DELETE", "bucket", cdel(policy.POLICY), ("policy",)),
     # Stored configurations (cos/configs.py: one ConfigSpec each, in xml/configs_*.py)
     Rule("GetBucketReferer", "GET", "bucket", cget(REFERER), ("referer",)),
     Rule("PutBucketReferer", "PUT", "bucket", cput(REFERER), ("referer",)),  # an empty body deletes (the SDKs' delete)
@@ -200,6 +200,15 @@ SUBRESOURCES = frozenset(
 CI_PROCESSES = frozenset(
     {"imagemogr2", "imageview2", "watermark", "imageinfo", "exif", "imageave", "imageslim", "avinfo", "videoinfo"}
 )
+
+
+# Qualifiers that mean nothing when empty: Go's `Object.Download` sends `?versionId=` on every ranged GET.
+_EMPTY_IS_ABSENT = frozenset({"versionid"})
+
+
+def query_names(params: Mapping[str, str]) -> set[str]:
+    """The query names dispatch looks at (lower case), from the request's name → first value map."""
+    return {name for name, value in params.items() if value or name not in _EMPTY_IS_ABSENT}
 
 
 def subresources(query: Collection[str]) -> list[str]:

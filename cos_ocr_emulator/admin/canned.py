@@ -62,7 +62,8 @@ def result_from_json(raw: dict[str, Any]) -> OcrResult:
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed canned OCR result: {exc!r}") from exc
     pdf_pages = _int(raw.get("pdf_page_size", 0), "pdf_page_size")
-    return OcrResult(lines=lines, language=str(raw.get("language", "zh")), angle=angle, pdf_page_size=pdf_pages)
+    language, engine = str(raw.get("language", "zh")), str(raw.get("engine", ""))
+    return OcrResult(lines=lines, language=language, angle=angle, pdf_page_size=pdf_pages, engine=engine)
 
 
 def result_to_json(result: OcrResult) -> dict[str, Any]:
@@ -80,7 +81,8 @@ def result_to_json(result: OcrResult) -> dict[str, Any]:
         }
         for line in result.lines
     ]  # fmt: skip
-    return {"lines": lines, "language": result.language, "angle": result.angle, "pdf_page_size": result.pdf_page_size}
+    return {"lines": lines, "language": result.language, "angle": result.angle, "pdf_page_size": result.pdf_page_size,
+            "engine": result.engine}  # fmt: skip
 
 
 class CannedResults:

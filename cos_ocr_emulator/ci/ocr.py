@@ -63,10 +63,17 @@ async def ocr(ctx: Ctx) -> Response:
     if canned is not None:
         _note(ctx, "canned")
         result = result_from_json(canned)
+        ctx.record.ocr_engine = "canned"
     else:
         source = data if data is not None else info
         assert source is not None
         result = await _recognize(ctx, request, digest, source)
+        configured = ctx.state.ocr.engine.name
+        ctx.record.ocr_engine = result.engine
+        if result.engine != configured:  # PP-OCR does not read this language: Tesseract did
+            asked = request.language_type
+            language = asked if asked == result.language else f"{asked} (detected {result.language})"
+            ctx.record.ocr_fallback = f"language-type={language} is not read by {configured}; {result.engine} read it"
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
 
 
