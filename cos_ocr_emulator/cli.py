@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-dir", type=Path, help="load <bucket-appid>/<key> files at startup")
     parser.add_argument("--log-format", choices=["text", "json"], help="access log format (default text)")
     parser.add_argument("--ocr-engine", choices=["tesserocr", "pytesseract"], help="OCR backend (default tesserocr)")
+    parser.add_argument("--ocr-timeout", type=float, help="seconds one OCR request may take (default 30)")
+    parser.add_argument("--ocr-engine-cache", type=int, help="language sets kept warm in memory (default 4)")
+    parser.add_argument("--shutdown-grace", type=float, help="seconds in-flight requests get on stop (default 10)")
     parser.add_argument(
         "--sdk-fault-keys", action="store_true", default=None, help="serve the Python SDK's retry-test keys"
     )
@@ -73,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {
         "host": args.host, "port": args.port, "data_dir": args.data_dir, "storage": args.storage,
         "auth_mode": args.auth_mode, "seed_dir": args.seed_dir, "log_format": args.log_format,
-        "ocr_engine": args.ocr_engine, "sdk_fault_keys": args.sdk_fault_keys, "deterministic": args.deterministic,
+        "ocr_engine": args.ocr_engine, "ocr_timeout": args.ocr_timeout, "ocr_engine_cache": args.ocr_engine_cache,
+        "shutdown_grace": args.shutdown_grace, "sdk_fault_keys": args.sdk_fault_keys, "deterministic": args.deterministic,
     }  # fmt: skip
     try:
         settings = load_settings(config_file=args.config, overrides=overrides)
@@ -96,7 +100,8 @@ def serve(settings: Settings) -> int:
     print(banner(settings), flush=True)
     uvicorn.run(
         app, host=settings.host, port=settings.port, server_header=False, date_header=False,
-        log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=30,
+        log_level=settings.log_level, access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_grace,  # type: ignore[arg-type]  (uvicorn accepts a float)
     )  # fmt: skip
     return 0
 

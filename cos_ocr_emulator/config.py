@@ -66,6 +66,13 @@ class Settings:
     # PDF rasterization resolution and page-count ceiling.
     ocr_pdf_dpi: int = 200
     ocr_max_pdf_pages: int = 500
+    # Guards workers: one OCR request (queueing included) answers within this many seconds, or fails
+    # with ProcessTimeout and its Tesseract job is cancelled.
+    ocr_timeout: float = 30.0
+    # Guards memory: warm Tesseract instances are kept for this many language sets (LRU), ~30-150 MB each.
+    ocr_engine_cache: int = 4
+    # On SIGINT/SIGTERM, seconds in-flight requests get to finish before they are cancelled.
+    shutdown_grace: float = 10.0
     # detect-url fetching: time, size and redirect caps, and host policy (glob patterns).
     detect_url_timeout: float = 10.0
     detect_url_max_bytes: int = 20 * 1024**2
@@ -166,5 +173,10 @@ def _validate(settings: Settings) -> None:
         raise ValueError(f"storage must be disk or memory, not {settings.storage!r}")
     if settings.ocr_engine not in {"tesserocr", "pytesseract"}:
         raise ValueError(f"ocr_engine must be tesserocr or pytesseract, not {settings.ocr_engine!r}")
+    for name in ("ocr_timeout", "ocr_engine_cache"):
+        if getattr(settings, name) <= 0:
+            raise ValueError(f"{name} must be greater than 0, not {getattr(settings, name)!r}")
+    if settings.shutdown_grace < 0:
+        raise ValueError(f"shutdown_grace must be 0 or more, not {settings.shutdown_grace!r}")
     if not settings.default_bucket.endswith(settings.bucket_suffix):
         raise ValueError(f"default_bucket {settings.default_bucket!r} must end with -{settings.appid}")

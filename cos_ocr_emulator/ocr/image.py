@@ -3,8 +3,8 @@
 Accepted: PNG, JPEG, BMP, GIF (first frame), TIFF (first page), WebP, and PDF (one page, rasterized
 by poppler through pdf2image at `ocr_pdf_dpi`, only with ispdf=true). JPEG/TIFF/WebP EXIF orientation
 is applied, so every coordinate the API returns is in the image *as displayed*, which is what a
-client sees and draws on. Transparency is flattened onto white (text is usually dark on a
-transparent background). Limits come from Settings: bytes, pixels (checked from the header, before
+client sees and draws on. Transparency is flattened onto white or black, whichever contrasts with
+the visible pixels (a white logo on a transparent sticker would vanish on white). Limits come from Settings: bytes, pixels (checked from the header, before
 the pixels are decoded) and PDF pages.
 
 Every failure of Pillow or poppler is translated into a catalogue error in one place,
@@ -99,11 +99,12 @@ def _load_image(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB with any transparency flattened onto white."""
+    """RGB with any transparency flattened onto the background that contrasts with the ink."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
+        shade = 0 if _ink_luminance(rgba) > 140 else 255
+        background = Image.new("RGBA", rgba.size, (shade, shade, shade, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         array = np.asarray(image, dtype=np.float64)
         peak = float(array.max()) or 1.0
@@ -112,6 +113,17 @@ def to_rgb(image: Image.Image) -> Image.Image:
         # Adobe writes inverted CMYK JPEGs; Pillow's conversion already accounts for that.
         return image.convert("RGB")
     return image.convert("RGB")
+
+
+def _ink_luminance(rgba: Image.Image) -> float:
+    """Alpha-weighted mean luminance of what is visible (0 when nothing is)."""
+    pixels = np.asarray(rgba, dtype=np.float32)
+    alpha = pixels[..., 3] / 255.0
+    weight = float(alpha.sum())
+    if weight == 0:
+        return 0.0
+    luminance = pixels[..., 0] * 0.299 + pixels[..., 1] * 0.587 + pixels[..., 2] * 0.114
+    return float((luminance * alpha).sum()) / weight
 
 
 def _load_pdf(data: bytes, settings: Settings, page: int) -> Loaded:
@@ -160,6 +172,73 @@ def resize(image: Image.Image, factor: float) -> Image.Image:
         return image
     size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
     return image.resize(size, Image.Resampling.LANCZOS if factor < 1 else Image.Resampling.BICUBIC)
+
+
+def isolate_page(image: Image.Image) -> Image.Image:
+    """A photo of a page on a darker table: the table painted in the paper's colour.
+
+    Why: Tesseract's Otsu threshold then splits table from paper instead of ink from paper, the page
+    becomes one black block with white text, and layout analysis returns nothing; skew estimation
+    also follows the table's edge instead of the text lines. Pages whose border is already paper
+    (scans, screenshots) come back untouched after one histogram of a thumbnail.
+    """
+    thumbnail = image.convert("RGB").reduce(max(1, max(image.size) // _MASK_SIDE))
+    small = thumbnail.convert("L")
+    pixels = np.asarray(small)
+    border = np.concatenate((pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]))
+    threshold = otsu_threshold(np.bincount(pixels.ravel(), minlength=256))
+    if float(np.median(border)) >= threshold:
+        return image
+    k = max(3, min(small.size) // 40)
+    paper = _box_filter(_box_filter(pixels > threshold, k, grow=True), k, grow=False)  # close text holes
+    paper = _box_filter(_box_filter(paper, k, grow=False), k, grow=True)  # drop bright specks on the table
+    share = float(paper.mean())
+    if not 0.05 < share < 0.95:
+        return image
+    mask = Image.fromarray(paper.astype(np.uint8) * 255).resize(image.size, Image.Resampling.NEAREST)
+    visible = np.asarray(thumbnail)[paper]
+    colour = tuple(int(c) for c in np.percentile(visible, 90, axis=0))  # the lit paper, not its shadow
+    out = Image.new(image.mode, image.size, colour if image.mode == "RGB" else colour[0])
+    out.paste(image, (0, 0), mask)
+    return out
+
+
+_MASK_SIDE = 400  # px: the thumbnail the page mask is computed on
+
+
+def otsu_threshold(histogram: np.ndarray) -> int:
+    """The grey level that best splits a 256-bin histogram into two classes (Otsu 1979)."""
+    levels = np.arange(len(histogram), dtype=np.float64)
+    total = float(histogram.sum())
+    below = np.cumsum(histogram).astype(np.float64)
+    above = total - below
+    mass = np.cumsum(histogram * levels)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mass[-1] * below / total - mass) ** 2 / (below * above)
+    if np.isnan(between).all():  # one grey level only: nothing to split
+        return int(np.argmax(histogram))
+    return int(np.nanargmax(between))
+
+
+def _box_filter(mask: np.ndarray, k: int, *, grow: bool) -> np.ndarray:
+    """Dilate (grow) or erode a boolean mask with a k x k square, via an integral image."""
+    pad = k // 2
+    padded = np.pad(mask.astype(np.int32), pad, mode="edge")
+    table = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    h, w = mask.shape
+    sums = table[k : k + h, k : k + w] - table[0:h, k : k + w] - table[k : k + h, 0:w] + table[0:h, 0:w]
+    result: np.ndarray = sums > 0 if grow else sums == k * k
+    return result
+
+
+def border_colour(image: Image.Image) -> int | tuple[int, ...]:
+    """Median colour of the outermost pixels: what new corners of a rotated page are filled with."""
+    pixels = np.asarray(image)
+    edge = np.concatenate((pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]))
+    median = np.median(edge, axis=0)
+    if image.mode == "L":
+        return int(median)
+    return tuple(int(c) for c in median)
 
 
 def line_height(gray: Image.Image) -> float | None:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from cos_ocr_emulator.config import Settings
-from cos_ocr_emulator.ocr.engine.base import OcrEngine, RawLine, RawSymbol, RawWord, RecognitionPlan
+from cos_ocr_emulator.ocr.engine.base import (
+    EngineTimeout,
+    OcrEngine,
+    RawLine,
+    RawSymbol,
+    RawWord,
+    RecognitionPlan,
+)
 
-__all__ = ["OcrEngine", "RawLine", "RawSymbol", "RawWord", "RecognitionPlan", "create_engine"]
+__all__ = ["EngineTimeout", "OcrEngine", "RawLine", "RawSymbol", "RawWord", "RecognitionPlan", "create_engine"]
 
 
 def create_engine(settings: Settings, workers: int) -> OcrEngine:
@@ -16,4 +23,4 @@ def create_engine(settings: Settings, workers: int) -> OcrEngine:
         return PytesseractEngine()
     from cos_ocr_emulator.ocr.engine.tesserocr import TesserocrEngine
 
-    return TesserocrEngine(max_idle=workers)
+    return TesserocrEngine(max_idle=workers, max_language_sets=settings.ocr_engine_cache)
