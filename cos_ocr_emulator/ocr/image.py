@@ -3,8 +3,9 @@
 Accepted: PNG, JPEG, BMP, GIF (first frame), TIFF (first page), WebP, and PDF (one page, rasterized
 by poppler through pdf2image at `ocr_pdf_dpi`, only with ispdf=true). JPEG/TIFF/WebP EXIF orientation
 is applied, so every coordinate the API returns is in the image *as displayed*, which is what a
-client sees and draws on. Transparency is flattened onto white or black, whichever contrasts with
-the visible pixels (a white logo on a transparent sticker would vanish on white). Limits come from Settings: bytes, pixels (checked from the header, before
+client sees and draws on. Transparency is flattened so the visible pixels contrast with it: dark ink
+onto white, light ink (a white logo on a transparent sticker, which would vanish on white) onto
+black and then inverted, so Tesseract sees print either way. Limits come from Settings: bytes, pixels (checked from the header, before
 the pixels are decoded) and PDF pages.
 
 Every failure of Pillow or poppler is translated into a catalogue error in one place,
@@ -102,9 +103,11 @@ def to_rgb(image: Image.Image) -> Image.Image:
     """RGB with any transparency flattened onto the background that contrasts with the ink."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
-        shade = 0 if _ink_luminance(rgba) > 140 else 255
-        background = Image.new("RGBA", rgba.size, (shade, shade, shade, 255))
-        return Image.alpha_composite(background, rgba).convert("RGB")
+        if _ink_luminance(rgba) > 140:  # light ink: on black it shows; inverted it reads as print
+            black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+            return ImageOps.invert(Image.alpha_composite(black, rgba).convert("RGB"))
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         array = np.asarray(image, dtype=np.float64)
         peak = float(array.max()) or 1.0
@@ -190,17 +193,50 @@ def isolate_page(image: Image.Image) -> Image.Image:
     if float(np.median(border)) >= threshold:
         return image
     k = max(3, min(small.size) // 40)
-    paper = _box_filter(_box_filter(pixels > threshold, k, grow=True), k, grow=False)  # close text holes
+    bright = pixels > threshold
+    paper = _box_filter(_box_filter(bright, k, grow=True), k, grow=False)  # close text holes
     paper = _box_filter(_box_filter(paper, k, grow=False), k, grow=True)  # drop bright specks on the table
+    paper = _box_filter(paper, 3, grow=False)  # the paper's own edge and shadow go with the table
     share = float(paper.mean())
-    if not 0.05 < share < 0.95:
+    # Dark text on a light page fills its page mostly with paper; light text on a dark page, whose
+    # "bright" blobs are letters, does not: leave that to Tesseract's inversion.
+    if not 0.1 < share < 0.95 or float(bright[paper].mean()) < 0.8:
         return image
+    fill = _paper_colour(np.asarray(thumbnail, dtype=np.float32), paper & bright, k)
     mask = Image.fromarray(paper.astype(np.uint8) * 255).resize(image.size, Image.Resampling.NEAREST)
-    visible = np.asarray(thumbnail)[paper]
-    colour = tuple(int(c) for c in np.percentile(visible, 90, axis=0))  # the lit paper, not its shadow
-    out = Image.new(image.mode, image.size, colour if image.mode == "RGB" else colour[0])
+    out = Image.fromarray(fill).resize(image.size, Image.Resampling.BILINEAR).convert(image.mode)
     out.paste(image, (0, 0), mask)
     return out
+
+
+def _paper_colour(rgb: np.ndarray, paper: np.ndarray, k: int) -> np.ndarray:
+    """Every pixel gets the colour of the nearby paper (normalized box convolution, widening until
+    it reaches the paper), so the painted table continues the page's lighting gradient: a flat fill
+    would be split from the shaded side of the page by Tesseract's global threshold."""
+    weight = paper.astype(np.float32)
+    out = np.empty_like(rgb)
+    filled = np.zeros(paper.shape, dtype=bool)
+    size = 2 * k + 1
+    while not filled.all() and size < 4 * max(paper.shape):
+        mass = _box_sum(weight, size)
+        ready = (mass > 0) & ~filled
+        for channel in range(rgb.shape[2]):
+            sums = _box_sum(rgb[..., channel] * weight, size)
+            out[..., channel][ready] = sums[ready] / mass[ready]
+        filled |= ready
+        size *= 2
+    out[~filled] = np.median(rgb[paper], axis=0) if paper.any() else 255
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _box_sum(values: np.ndarray, k: int) -> np.ndarray:
+    """Sum over a k x k window around each pixel (zero outside), via an integral image."""
+    pad = k // 2
+    padded = np.pad(values, pad)
+    table = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    h, w = values.shape
+    sums: np.ndarray = table[k : k + h, k : k + w] - table[0:h, k : k + w] - table[k : k + h, 0:w] + table[0:h, 0:w]
+    return sums
 
 
 _MASK_SIDE = 400  # px: the thumbnail the page mask is computed on

@@ -27,7 +27,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytesseract
@@ -49,6 +49,7 @@ MAX_UPSCALE = 4.0
 MAX_ENGINE_PIXELS = 16_000_000  # upscaling never produces a page bigger than this
 DOWNSCALE_ABOVE = 80  # px: taller lines (a 12 Mpx photo of a page) are read at DOWNSCALED_LINE height
 DOWNSCALED_LINE = 48
+RESCUE_MIN_SKEW = 1.0  # degrees: efficient/fast straighten a page that read as nothing beyond this
 TURN_TEST_SIDE = 1200  # px: the cheap readings that compare quarter turns use at most this side
 MEASURE_SIDE = 1600  # px: line heights are measured on a copy at most this big
 
@@ -167,6 +168,11 @@ class OcrService:
             turn = turns.best_turn(quarter, *self._cheap_readers(page, quarter, attempt.code, job))
             if turn != quarter:
                 attempt = self._attempt(page, turn, script, job)
+        if not attempt.raw and profile.min_skew is None:
+            # efficient and fast skip deskew, but a photo tilted a few degrees can read as nothing
+            # at all; only then is the skew measured and the page read once more, straightened.
+            tilted = replace(job, profile=replace(profile, min_skew=RESCUE_MIN_SKEW))
+            attempt = self._attempt(page, int(attempt.angle), script, tilted)
         return self._finish(attempt, req, loaded.pdf_page_size)
 
     def _cheap_readers(

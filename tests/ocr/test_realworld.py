@@ -51,9 +51,10 @@ def test_tilted_photo_reports_the_angle_it_corrected(name: str, kind: str, servi
     fx = REAL[name]
     result = run(service, fx.data(), type=kind)
     assert result.lines, "a tilted receipt on a coloured table must not come back empty"
-    expected = float(fx.extra["angle"]) if kind in DESKEWING else 0.0
-    drift = abs((result.angle - expected + 180) % 360 - 180)
-    assert drift <= 1.0, result.angle
+    tilt = float(fx.extra["angle"])
+    # efficient and fast straighten a page only when it read as nothing; Angel says whether they did.
+    allowed = [tilt] if kind in DESKEWING else [0.0, tilt]
+    assert any(abs((result.angle - a + 180) % 360 - 180) <= 1.0 for a in allowed), result.angle
 
 
 def _truth_index(text: str, truth: list[str]) -> tuple[int, float]:
