@@ -1,6 +1,6 @@
 """Where a request is aimed: (host, raw path) → `Target` (bucket, key, style). Pure.
 
-Every SDK endpoint setting must land somewhere sensible (wire notes §2.6):
+Every SDK endpoint setting must land somewhere sensible (docs/wire-compat.md §1.5):
 - virtual-host `<bucket>-<appid>.cos.<region>.myqcloud.com` (also `.ci.`, `cos.accelerate`,
   `*.tencentcos.cn`, and any custom domain whose first label is `<name>-<appid>`);
 - path style `/<bucket>-<appid>/<key>` on a bare host (IP, localhost, the service host);
@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import unquote_to_bytes
 
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_BUCKET_NAME, MAX_KEY_BYTES
 
 ADMIN_PREFIX = "/_emulator/"
-MAX_KEY_BYTES = 850  # COS: object keys up to 850 bytes of UTF-8
 
 _COS_HOST = re.compile(
     r"^(?P<bucket>[a-z0-9][a-z0-9-]*-\d+)\."
@@ -32,15 +33,14 @@ _CUSTOM_BUCKET_LABEL = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9-]*-\d{5,})$")
 # COS bucket name rules: <name>-<appid>, name of lower-case letters, digits and '-', total ≤ 50 chars
 # for the name part (the console allows 50 minus the appid in some regions; we accept up to 60 total).
 _BUCKET_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?-\d+$")
-MAX_BUCKET_NAME = 60
 
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # "service" | "bucket" | "object" | "admin"
+    kind: Literal["service", "bucket", "object"]
     bucket: str | None
     key: str  # "" for bucket and service targets
-    style: str  # "virtual" | "path" | "default" | "service" | "admin"
+    style: Literal["virtual", "path", "default", "service"]
     region: str | None
     # Paths a client may have signed: the key path first, then the full path for path style.
     sign_paths: tuple[str, ...]
@@ -82,6 +82,12 @@ def bucket_from_host(host: str) -> tuple[str, str | None] | None:
     return None
 
 
+def is_admin(host_header: str, path: str) -> bool:
+    """`/_emulator` and everything under it, on a bare host only: on a bucket domain it is a key."""
+    on_admin_path = path == ADMIN_PREFIX.rstrip("/") or path.startswith(ADMIN_PREFIX)
+    return on_admin_path and bucket_from_host(split_host(host_header)) is None
+
+
 def _is_ip(host: str) -> bool:
     return ":" in host or all(part.isdigit() for part in host.split("."))
 
@@ -104,8 +110,6 @@ def resolve(
         return _target(bucket, path[1:], "virtual", region, (path,))
     service = _SERVICE_HOST.match(host)
     region = service.group("region") if service else None
-    if path.startswith(ADMIN_PREFIX) or path == ADMIN_PREFIX.rstrip("/"):
-        return Target("admin", None, path, "admin", None, (path,))
     first, _, rest = path[1:].partition("/")
     if first and (first.endswith(f"-{appid}") or bucket_exists(first)) and _BUCKET_NAME.match(first):
         return _target(first, rest, "path", region, ("/" + rest, path))
@@ -114,8 +118,9 @@ def resolve(
     return _target(default_bucket, path[1:], "default", region, (path,))
 
 
-def _target(bucket: str, key: str, style: str, region: str | None, sign_paths: tuple[str, ...]) -> Target:
+def _target(
+    bucket: str, key: str, style: Literal["virtual", "path", "default"], region: str | None, sign_paths: tuple[str, ...]
+) -> Target:
     if len(key.encode("utf-8")) > MAX_KEY_BYTES:
         raise CosError("KeyTooLong", f"Object keys are limited to {MAX_KEY_BYTES} bytes of UTF-8.")
-    kind = "object" if key else "bucket"
-    return Target(kind, bucket, key, style, region, sign_paths)
+    return Target("object" if key else "bucket", bucket, key, style, region, sign_paths)

@@ -93,13 +93,13 @@ def main(argv: list[str] | None = None) -> int:
 def serve(settings: Settings) -> int:
     import uvicorn
 
-    from cos_ocr_emulator.app import create_app
+    from cos_ocr_emulator.app import HTTP_IMPLEMENTATION, create_app
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
     print(banner(settings), flush=True)
     uvicorn.run(
-        app, host=settings.host, port=settings.port, server_header=False, date_header=False,
+        app, host=settings.host, port=settings.port, http=HTTP_IMPLEMENTATION, server_header=False, date_header=False,
         log_level=settings.log_level, access_log=False,
         timeout_graceful_shutdown=settings.shutdown_grace,  # type: ignore[arg-type]  (uvicorn accepts a float)
     )  # fmt: skip

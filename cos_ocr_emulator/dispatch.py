@@ -1,115 +1,186 @@
-"""Which COS operation a request is: (method, target kind, query, headers) → operation name. Pure.
+"""Which COS operation a request is: (method, target kind, query names, header names) → `Rule`. Pure.
 
-This is the only place that decides an operation's identity; the table below also generates
-SUPPORTED.md (`python -m cos_ocr_emulator.dispatch > SUPPORTED.md`). Rules are tried in order and the first
-whose conditions all hold wins, so more specific rules come first.
+`RULES` is the only table: each rule names the operation, the request shape it matches, the handler
+that serves it, whether it only reads (anonymous access to public buckets) and its CAM action. The
+same table validates operation names in the admin API and generates SUPPORTED.md
+(`python -m cos_ocr_emulator.dispatch > SUPPORTED.md`). Adding an operation is one `Rule(...)` line.
+
+Dispatch is an allow-list. COS selects many operations by a query name alone (`?acl`, `?live`,
+`?imageMogr2/…`), with or without a value; every such name is in `SUBRESOURCES`, and a rule matches
+only if every sub-resource in the request is one it names (`query`, required, or `accepts`,
+optional). A sub-resource no rule takes is 501 NotImplemented, never the plain operation: a served
+`DELETE /?response-control` once deleted the bucket. Rules are tried in order; the first match wins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
+from starlette.responses import Response
+
+from cos_ocr_emulator.ci.ocr import ocr
+from cos_ocr_emulator.cos import bucket, multipart, object
 from cos_ocr_emulator.errors import CosError
+
+if TYPE_CHECKING:
+    from cos_ocr_emulator.cos.context import Ctx
+
+Kind = Literal["service", "bucket", "object"]
+Handler = Callable[["Ctx"], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
 class Rule:
     operation: str
     method: str
-    kind: str  # "service" | "bucket" | "object"
+    kind: Kind
+    handler: Handler
     query: tuple[str, ...] = ()  # query names that must be present (lower case)
     header: str | None = None  # a header that must be present (lower case)
     ci_process: str | None = None  # required value of ci-process
+    read_only: bool = False  # anonymous requests may reach it on a public-read bucket
+    accepts: tuple[str, ...] = ()  # sub-resources it takes when present (e.g. versionid)
+    cam_action: str | None = None  # defaults to cos:<operation>
+
+    @property
+    def action(self) -> str:
+        return self.cam_action or f"cos:{self.operation}"
+
+    def takes(self, subresources: Collection[str]) -> bool:
+        return all(name in self.query or name in self.accepts for name in subresources)
 
 
+# One line per rule, so adding an operation is a one-line change.
+# fmt: off
 RULES: tuple[Rule, ...] = (
-    Rule("ListBuckets", "GET", "service"),
+    Rule("ListBuckets", "GET", "service", bucket.list_buckets, read_only=True),
     # Bucket level
-    Rule("OCR", "GET", "bucket", ci_process="OCR"),
-    Rule("GetBucketLocation", "GET", "bucket", ("location",)),
-    Rule("ListMultipartUploads", "GET", "bucket", ("uploads",)),
-    Rule("ListObjects", "GET", "bucket"),
-    Rule("HeadBucket", "HEAD", "bucket"),
-    Rule("PutBucket", "PUT", "bucket"),
-    Rule("DeleteBucket", "DELETE", "bucket"),
-    Rule("DeleteMultipleObjects", "POST", "bucket", ("delete",)),
+    Rule("OCR", "GET", "bucket", ocr, ci_process="OCR", read_only=True, cam_action="ci:CreateOCRJob"),
+    Rule("GetBucketLocation", "GET", "bucket", bucket.get_bucket_location, ("location",), read_only=True),
+    Rule("ListMultipartUploads", "GET", "bucket", multipart.list_multipart_uploads, ("uploads",)),
+    Rule("ListObjects", "GET", "bucket", bucket.list_objects, read_only=True),
+    Rule("HeadBucket", "HEAD", "bucket", bucket.head_bucket, read_only=True),
+    Rule("PutBucket", "PUT", "bucket", bucket.put_bucket),
+    Rule("DeleteBucket", "DELETE", "bucket", bucket.delete_bucket),
+    Rule("DeleteMultipleObjects", "POST", "bucket", bucket.delete_multiple_objects, ("delete",)),
     # Object level
-    Rule("OCR", "GET", "object", ci_process="OCR"),
-    Rule("ListParts", "GET", "object", ("uploadid",)),
-    Rule("GetObject", "GET", "object"),
-    Rule("HeadObject", "HEAD", "object"),
-    Rule("UploadPartCopy", "PUT", "object", ("partnumber", "uploadid"), header="x-cos-copy-source"),
-    Rule("UploadPart", "PUT", "object", ("partnumber", "uploadid")),
-    Rule("PutObjectCopy", "PUT", "object", header="x-cos-copy-source"),
-    Rule("PutObject", "PUT", "object"),
-    Rule("AbortMultipartUpload", "DELETE", "object", ("uploadid",)),
-    Rule("DeleteObject", "DELETE", "object"),
-    Rule("InitiateMultipartUpload", "POST", "object", ("uploads",)),
-    Rule("CompleteMultipartUpload", "POST", "object", ("uploadid",)),
+    Rule("OCR", "GET", "object", ocr, ci_process="OCR", read_only=True, cam_action="ci:CreateOCRJob"),
+    Rule("ListParts", "GET", "object", multipart.list_parts, ("uploadid",)),
+    Rule("GetObject", "GET", "object", object.get_object, read_only=True),
+    Rule("HeadObject", "HEAD", "object", object.head_object, read_only=True),
+    Rule("UploadPartCopy", "PUT", "object", multipart.upload_part_copy, ("partnumber", "uploadid"), header="x-cos-copy-source"),
+    Rule("UploadPart", "PUT", "object", multipart.upload_part, ("partnumber", "uploadid")),
+    Rule("PutObjectCopy", "PUT", "object", object.put_object_copy, header="x-cos-copy-source"),
+    Rule("PutObject", "PUT", "object", object.put_object),
+    Rule("AbortMultipartUpload", "DELETE", "object", multipart.abort_multipart_upload, ("uploadid",)),
+    Rule("DeleteObject", "DELETE", "object", object.delete_object),
+    Rule("InitiateMultipartUpload", "POST", "object", multipart.initiate_multipart_upload, ("uploads",)),
+    Rule("CompleteMultipartUpload", "POST", "object", multipart.complete_multipart_upload, ("uploadid",)),
 )
+# fmt: on
 
-# Sub-resources COS has that the emulator does not implement: answered 501, never silently ignored
-# (a GET ?acl served as a plain GET Object would hand the client the object bytes instead).
-UNSUPPORTED_SUBRESOURCES = frozenset(
+OPERATIONS = frozenset(rule.operation for rule in RULES)
+
+# Every query name COS treats as an action or a resource qualifier (lower case), implemented or not:
+# from the COS API reference and the official SDKs' request builders. A request carrying one of these
+# is served only by a rule that names it.
+SUBRESOURCES = frozenset(
     {
-        "acl", "cors", "lifecycle", "policy", "tagging", "versioning", "versions", "website", "replication",
-        "logging", "inventory", "referer", "domain", "restore", "append", "select", "encryption",
-        "object-lock", "intelligenttiering", "accelerate", "origin", "symlink", "rename",
+        # bucket and object configuration
+        "acl", "cors", "lifecycle", "policy", "tagging", "versioning", "versions", "versionid", "website",
+        "replication", "logging", "inventory", "referer", "domain", "domaincertificate", "encryption",
+        "object-lock", "retention", "legal-hold", "intelligenttiering", "intelligent-tiering", "accelerate",
+        "origin", "response-control", "notification", "requestpayment", "torrent", "metrics", "analytics",
+        "publicaccessblock", "ownershipcontrols", "quota",
+        # object actions
+        "restore", "append", "select", "select-type", "symlink", "rename", "uploads", "uploadid",
+        "partnumber", "delete", "location",
+        # live channels, media and async jobs
+        "live", "vod", "comp", "cancel",
     }
 )  # fmt: skip
-
-# The permission each operation needs in a key's `actions` list (CAM style).
-CI_ACTIONS = {"OCR": "ci:CreateOCRJob"}
-
-READ_ONLY = frozenset({"GetObject", "HeadObject", "ListObjects", "HeadBucket", "GetBucketLocation"})
-
-
-def action_for(operation: str) -> str:
-    return CI_ACTIONS.get(operation, f"cos:{operation}")
+# Cloud Infinite image processing selected by the name's first segment (`?imageMogr2/thumbnail/100x`).
+CI_PROCESSES = frozenset(
+    {"imagemogr2", "imageview2", "watermark", "imageinfo", "exif", "imageave", "imageslim", "avinfo", "videoinfo"}
+)
 
 
-def operation_for(
-    method: str, kind: str, query: Collection[str], headers: Collection[str], ci_process: str | None
-) -> str:
-    """Query and header names must be lower case. Raises MethodNotAllowed / NotImplemented."""
+def subresources(query: Collection[str]) -> list[str]:
+    """The sub-resource names in `query` (lower-case names), in a stable order."""
+    found = {name for name in query if name in SUBRESOURCES}
+    found |= {name.split("/", 1)[0] for name in query if name.split("/", 1)[0] in CI_PROCESSES}
+    return sorted(found)
+
+
+def _article(kind: str) -> str:
+    return "an" if kind == "object" else "a"
+
+
+def match(
+    method: str, kind: Kind, query: Collection[str], headers: Collection[str], ci_process: str | None
+) -> Rule | CosError:
+    """The rule serving this request, or the error to answer with (returned, not raised: the caller
+    authenticates first, so an unsigned client learns nothing). Names must be lower case."""
     method = method.upper()
     if ci_process is not None and ci_process != "OCR":
-        raise CosError("NotImplemented", f"ci-process={ci_process} is not implemented by the emulator; only OCR is.")
-    unsupported = sorted(UNSUPPORTED_SUBRESOURCES.intersection(query))
-    if unsupported:
-        raise CosError("NotImplemented", f"The ?{unsupported[0]} sub-resource is not implemented by the emulator.")
-    for rule in RULES:
-        if rule.method != method or rule.kind != kind:
-            continue
-        if rule.ci_process is not None and rule.ci_process != ci_process:
-            continue
-        if any(name not in query for name in rule.query):
-            continue
-        if rule.header is not None and rule.header not in headers:
-            continue
-        return rule.operation
-    allowed = sorted({r.method for r in RULES if r.kind == kind})
-    raise CosError(
+        return CosError("NotImplemented", f"ci-process={ci_process} is not implemented by the emulator; only OCR is.")
+    present = subresources(query)
+    shaped = [
+        rule for rule in RULES
+        if rule.kind == kind and rule.ci_process == ci_process and rule.takes(present)
+        and all(name in query for name in rule.query)
+    ]  # fmt: skip
+    for rule in shaped:
+        if rule.method == method and (rule.header is None or rule.header in headers):
+            return rule
+    if not shaped and present:
+        untaken = [name for name in present if not any(r.kind == kind and name in r.query + r.accepts for r in RULES)]
+        if untaken:
+            return CosError("NotImplemented", f"The ?{untaken[0]} sub-resource is not implemented by the emulator.")
+        return CosError(
+            "InvalidRequest", f"?{'&'.join(present)} does not make a COS operation on {_article(kind)} {kind}."
+        )
+    allowed = sorted({rule.method for rule in shaped}) or sorted(
+        {r.method for r in RULES if r.kind == kind and not r.query and r.ci_process is None}
+    )
+    return CosError(
         "MethodNotAllowed",
-        f"{method} is not allowed on {'an' if kind == 'object' else 'a'} {kind}; allowed: {', '.join(allowed)}.",
+        f"{method} is not allowed on {_article(kind)} {kind}{_with(present)}; allowed: {', '.join(allowed)}.",
         headers={"Allow": ", ".join(allowed)},
     )
+
+
+def _with(present: list[str]) -> str:
+    return f" with ?{'&'.join(present)}" if present else ""
 
 
 def supported_markdown() -> str:
     lines = [
         "# Supported COS operations",
         "",
-        "| Operation | Method | Target | Query | Header |",
-        "|---|---|---|---|---|",
+        "Generated from the dispatch table (`python -m cos_ocr_emulator.dispatch > SUPPORTED.md`).",
+        "",
+        "| Operation | Method | Target | Query | Header | Read-only | CAM action |",
+        "|---|---|---|---|---|---|---|",
     ]
     for rule in RULES:
         query = " ".join(f"`{q}`" for q in rule.query)
         if rule.ci_process:
             query = f"`ci-process={rule.ci_process}`"
-        lines.append(f"| {rule.operation} | {rule.method} | {rule.kind} | {query} | {rule.header or ''} |")
-    lines += ["", "Sub-resources answered `501 NotImplemented`: " + ", ".join(sorted(UNSUPPORTED_SUBRESOURCES)), ""]
+        lines.append(
+            f"| {rule.operation} | {rule.method} | {rule.kind} | {query} | {rule.header or ''} | "
+            f"{'yes' if rule.read_only else ''} | `{rule.action}` |"
+        )
+    implemented = {name for rule in RULES for name in rule.query + rule.accepts}
+    missing = sorted(SUBRESOURCES - implemented) + sorted(f"{name}/…" for name in CI_PROCESSES)
+    lines += [
+        "",
+        "Any other `ci-process` value and these sub-resources (with or without a value) answer "
+        "`501 NotImplemented`: " + ", ".join(f"`{name}`" for name in missing) + ".",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -1,7 +1,7 @@
 """One parsed COS request: method, target, query and headers as plain values, built once per request.
 
 Query values are decoded with `+` as space (Python's requests and Go send spaces as `+`, Node as
-`%20`; wire notes §3), names are matched case-insensitively (`partNumber` vs `partnumber`), and a
+`%20`; docs/wire-compat.md §2), names are matched case-insensitively (`partNumber` vs `partnumber`), and a
 valueless flag (`uploads`) equals an empty one (`uploads=`).
 """
 

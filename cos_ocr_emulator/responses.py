@@ -1,9 +1,9 @@
 """Building HTTP responses the way COS sends them: header spelling, XML content type, object headers.
 
 Header *names* matter: the Python SDK returns `dict(**rt.headers)` and indexes it with fixed
-spellings ('Content-Length', 'ETag', 'x-cos-hash-crc64ecma'; wire notes §7.2), and `ci_process` parses
-XML only when the key 'Content-Type' is exactly 'application/xml' (§6.3). Starlette lower-cases names,
-so the edge middleware re-spells them with `canonical_header`.
+spellings ('Content-Length', 'ETag', 'x-cos-hash-crc64ecma'; docs/wire-compat.md §5.2), and `ci_process` parses
+XML only when the key 'Content-Type' is exactly 'application/xml' (§4.3). Starlette lower-cases names,
+so the edge (`edge.py`) re-spells them with `canonical_header`.
 """
 
 from __future__ import annotations

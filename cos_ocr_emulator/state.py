@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING
 
 from cos_ocr_emulator.admin.canned import CannedResults
 from cos_ocr_emulator.admin.faults import FaultBook, FaultRule, sdk_fault_rule
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ids import IdSource
+from cos_ocr_emulator.limits import MAX_KEYS
+from cos_ocr_emulator.record import Journal
 from cos_ocr_emulator.storage import open_store
 from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.facade import AsyncStore
+
+if TYPE_CHECKING:
+    from cos_ocr_emulator.ocr.pipeline import OcrService
 
 log = logging.getLogger("cos_ocr_emulator")
 
@@ -23,11 +28,12 @@ class EmulatorState:
         self.settings = settings
         self.ids = IdSource(deterministic=settings.deterministic)
         self.store: Store = open_store(settings, clock=self.ids.now)
+        self.astore = AsyncStore(self.store)  # what handlers use
         self.started = time.time()
-        self.journal: deque[dict[str, Any]] = deque(maxlen=max(settings.journal_size, 1))
+        self.journal = Journal(settings.journal_size)
         self.faults = FaultBook()
         self.canned = CannedResults()
-        self._ocr: Any = None
+        self._ocr: OcrService | None = None
 
     async def startup(self) -> None:
         """Create the default bucket and load the seed folder (also after an admin reset)."""
@@ -49,24 +55,25 @@ class EmulatorState:
             self.store.reset()
             self.faults.clear()
             self.canned.clear()
-            self.journal.clear()
         else:
             self._empty_bucket(bucket)
         self.ids.reset()
         await self.startup()
+        if bucket is None:
+            # Last, so that no request that arrived before this reset returns can be journaled after it.
+            self.journal.clear()
 
     def _empty_bucket(self, bucket: str) -> None:
         while True:
-            listing = self.store.list_objects(bucket, max_keys=1000)
-            for obj in listing.contents:
-                self.store.delete_object(bucket, obj.key)
+            listing = self.store.list_objects(bucket, max_keys=MAX_KEYS)
+            self.store.delete_objects(bucket, [obj.key for obj in listing.contents])
             for upload in self.store.list_uploads(bucket):
                 self.store.abort_upload(bucket, upload.key, upload.upload_id)
             if not listing.is_truncated:
                 break
 
     @property
-    def ocr(self) -> Any:
+    def ocr(self) -> OcrService:
         """The OCR service, built on first use so that COS-only users never load Tesseract."""
         if self._ocr is None:
             from cos_ocr_emulator.ocr.pipeline import OcrService

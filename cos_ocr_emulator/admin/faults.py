@@ -5,7 +5,7 @@ COS error code, a delay (then normal service), a dropped connection (closed, no 
 truncated body (full Content-Length, half the bytes, then close) or an RST mid-response. `times`
 bounds how often it fires (None = forever).
 
-The Python SDK's own retry tests use a failure server keyed by object name (wire notes §9.3);
+The Python SDK's own retry tests use a failure server keyed by object name (docs/wire-compat.md §8.3);
 `sdk_fault_rule` reproduces it when `sdk_fault_keys` is on: the behaviour applies to a first attempt
 (no `x-cos-sdk-retry`), and to every attempt for the persistent `…l` keys.
 """

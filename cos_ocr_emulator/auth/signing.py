@@ -1,6 +1,6 @@
 """The COS v5 signature (q-sign-algorithm=sha1) as pure functions: the reference signer.
 
-Wire notes §4.1 give the algorithm; §5 has the vectors that tests/vectors/signing.json pins. The verifier
+docs/wire-compat.md §3.1 gives the algorithm and §3.7 the vectors that tests/vectors/signing.json pins. The verifier
 (`verify.py`) and the tests build their strings here, so a byte changed here shows up in both.
 """
 
@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from cos_ocr_emulator.errors import CosError
 
-# A selected name -> value map, or (name, value) pairs when a name repeats (Go signs every value, §4.1).
+# A selected name -> value map, or (name, value) pairs when a name repeats (Go signs every value, §3.1).
 Pairs = Mapping[str, str] | Iterable[tuple[str, str]]
 
 AUTH_FIELDS = (
@@ -40,7 +40,7 @@ def utf8(s: str) -> bytes:
 
 
 def cos_quote(s: str) -> str:
-    """Percent-encode every UTF-8 byte outside A-Za-z0-9-_.~ with upper-case hex (§4.1 `enc()`)."""
+    """Percent-encode every UTF-8 byte outside A-Za-z0-9-_.~ with upper-case hex (§3.1 `enc()`)."""
     return quote(utf8(s), safe="-_.~")
 
 
@@ -50,7 +50,7 @@ def sign_key(secret_key: str, key_time: str) -> str:
 
 def canonical_line(pairs: Pairs, *, names_encoded: bool = False) -> str:
     """`enc(name).lower()=enc(value)` joined by `&`, sorted by encoded name, then raw value (Go sorts a
-    repeated name's values before encoding them, §4.1). With `names_encoded`, names are already in
+    repeated name's values before encoding them, §3.1). With `names_encoded`, names are already in
     their signed form (as listed in q-url-param-list / q-header-list) and are used verbatim."""
     items = pairs.items() if isinstance(pairs, Mapping) else pairs
     encoded = [(name if names_encoded else cos_quote(name).lower(), value) for name, value in items]
@@ -65,7 +65,7 @@ def signed_names(pairs: Pairs) -> str:
 
 
 def format_http_string(method: str, path: str, params_line: str, headers_line: str) -> str:
-    # The path is the decoded path, raw UTF-8, neither encoded nor lower-cased (§4.1 step 3).
+    # The path is the decoded path, raw UTF-8, neither encoded nor lower-cased (§3.1 step 3).
     return f"{method.lower()}\n{path}\n{params_line}\n{headers_line}\n"
 
 
@@ -74,7 +74,7 @@ def http_string(method: str, path: str, params: Pairs, headers: Pairs) -> str:
 
 
 def string_to_sign(key_time: str, http_string: str) -> str:
-    # §4.1 step 4. Python/Node put q-sign-time here, Go q-key-time; every SDK sets them equal.
+    # §3.1 step 4. Python/Node put q-sign-time here, Go q-key-time; every SDK sets them equal.
     return f"sha1\n{key_time}\n{hashlib.sha1(utf8(http_string)).hexdigest()}\n"
 
 
@@ -97,7 +97,7 @@ def authorization_fields(
     *,
     key_time: str | None = None,
 ) -> list[tuple[str, str]]:
-    """The seven q-* fields in the SDKs' order (§4.1 step 6)."""
+    """The seven q-* fields in the SDKs' order (§3.1 step 6)."""
     params_list = list(params.items() if isinstance(params, Mapping) else params)
     headers_list = list(headers.items() if isinstance(headers, Mapping) else headers)
     sign_time = f"{start};{end}"
@@ -143,7 +143,7 @@ def presign_query(
     *,
     key_time: str | None = None,
 ) -> list[tuple[str, str]]:
-    """The q-* query pairs of a presigned URL (§4.6), unencoded; the caller urlencodes them and appends
+    """The q-* query pairs of a presigned URL (§3.6), unencoded; the caller urlencodes them and appends
     the signed params itself (Python puts them after the q-* fields, Go before)."""
     return authorization_fields(secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time)
 

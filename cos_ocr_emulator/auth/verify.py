@@ -2,7 +2,7 @@
 
 `authenticate` is pure: the caller hands in what arrived on the wire (`SignedRequest`), the settings
 and the clock, and gets an `AuthOutcome` or a `CosError`. The HttpString is rebuilt only from the names
-the client listed in q-url-param-list / q-header-list (wire notes §4.2), so unsigned extras are ignored.
+the client listed in q-url-param-list / q-header-list (docs/wire-compat.md §3.2), so unsigned extras are ignored.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def authenticate(
         return AuthOutcome(ANONYMOUS, "auth-off")
     fields, verdict, query = _gather(req)
     if fields is None:
-        # Python's Anonymous=True sends an empty Authorization header (§11); treated as no signature.
+        # Python's Anonymous=True sends an empty Authorization header (§1.1); treated as no signature.
         if public_read and read_only:
             return AuthOutcome(ANONYMOUS, "anonymous")
         raise CosError("AccessDenied", _ANONYMOUS_DENIED)
@@ -66,7 +66,7 @@ def authenticate(
     if key is None:
         raise CosError("InvalidAccessKeyId")
     # Window and token before the signature: a skewed client must see the time error even if a host or
-    # path variant is also off, so Node can correct its clock (§9.2).
+    # path variant is also off, so Node can correct its clock (§8.2).
     _check_time(fields, settings, now)
     _check_token(req, key, query, now)
     principal = Principal(key.secret_id, key)
@@ -110,7 +110,7 @@ def _gather(req: SignedRequest) -> tuple[dict[str, str] | None, str, list[tuple[
         return signing.parse_authorization(header), "signed", query
     lowered = [(name.lower(), value) for name, value in query]
     if any(name == "q-signature" for name, _ in lowered):
-        # Presigned (§4.6): Python sends `;` as %3B, Node raw; both are decoded by now.
+        # Presigned (§3.6): Python sends `;` as %3B, Node raw; both are decoded by now.
         found: dict[str, str] = {}
         for name, value in lowered:
             if name in signing.AUTH_FIELDS:
@@ -119,7 +119,7 @@ def _gather(req: SignedRequest) -> tuple[dict[str, str] | None, str, list[tuple[
         return signing.check_fields(found), "presigned", rest
     merged = next((value for name, value in lowered if name == "sign"), None)
     if merged:
-        # Go's PresignedURLOptions.SignMerged: sign=<the whole Authorization, URL-encoded> (§4.6).
+        # Go's PresignedURLOptions.SignMerged: sign=<the whole Authorization, URL-encoded> (§3.6).
         rest = [(n, v) for n, v in query if n.lower() != "sign"]
         return signing.parse_authorization(merged), "presigned", rest
     return None, "anonymous", query
@@ -128,7 +128,7 @@ def _gather(req: SignedRequest) -> tuple[dict[str, str] | None, str, list[tuple[
 def _check_time(fields: Mapping[str, str], settings: Settings, now: float) -> None:
     sign_start, sign_end = signing.parse_time("q-sign-time", fields["q-sign-time"])
     _key_start, key_end = signing.parse_time("q-key-time", fields["q-key-time"])
-    # Exactly this message: Node corrects its clock on it (§4.3, §9.2).
+    # Exactly this message: Node corrects its clock on it (§3.3, §8.2).
     if now > min(sign_end, key_end):
         raise CosError("AccessDenied", "Request has expired")
     if sign_start > now + settings.clock_skew:
@@ -140,7 +140,7 @@ def _check_time(fields: Mapping[str, str], settings: Settings, now: float) -> No
 
 def _check_token(req: SignedRequest, key: KeyPair, query: list[tuple[str, str]], now: float) -> None:
     """Python and Go sign the token, Node adds it unsigned after signing, in the header or, for presigned
-    URLs, the query (§4.5); so it is read from either place whether signed or not."""
+    URLs, the query (§3.5); so it is read from either place whether signed or not."""
     if key.token is None:
         return  # a permanent key ignores a token sent along, like COS ignores it for root keys
     sent = req.headers.get(TOKEN_NAME)
@@ -156,7 +156,7 @@ def _check_token(req: SignedRequest, key: KeyPair, query: list[tuple[str, str]],
 
 def _host_variants(host: str) -> list[str]:
     """The Host as received first, then without its port (Python Domain mode signs
-    urlparse(url).hostname: no port, lower-cased, IPv6 without brackets; §4.4)."""
+    urlparse(url).hostname: no port, lower-cased, IPv6 without brackets; §3.4)."""
     variants = [host]
     if host.startswith("["):
         bare, _, _rest = host[1:].partition("]")
@@ -176,7 +176,7 @@ def _candidates(
     header_names = _listed(fields["q-header-list"])
     params: list[tuple[str, str]] = []
     for name in param_names:
-        # canonical_line sorts a repeated name's values, as Go signs them (§4.1).
+        # canonical_line sorts a repeated name's values, as Go signs them (§3.1).
         values = [v for n, v in query if signing.cos_quote(n).lower() == name]
         params += [(name, v) for v in values] or [(name, "")]
     params_line = signing.canonical_line(params, names_encoded=True)

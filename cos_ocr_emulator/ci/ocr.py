@@ -3,7 +3,7 @@
 The handler only finds the bytes (a stored object, or the detect-url image) and hands them to the OCR
 service; parsing parameters, decoding, recognition and the XML belong to `cos_ocr_emulator.ocr` and
 `cos_ocr_emulator.xml.ocr`. The response is spelled exactly as the Python SDK's `ci_process` needs to parse
-it: `Content-Type: application/xml` with no charset, and a `Content-Length` (wire notes §6.3).
+it: `Content-Type: application/xml` with no charset, and a `Content-Length` (docs/wire-compat.md §4.3).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ async def ocr(ctx: Ctx) -> Response:
         raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
     key = None if url is not None else ctx.req.key
     # Looked up first: NoSuchKey even when a canned result exists.
-    info = ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
+    info = await ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
     canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
     if canned is None:
         if info is not None:
@@ -56,7 +56,7 @@ async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
         raise CosError(
             "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."
         )
-    return await ctx.run(ctx.store.read_all, info)
+    return await ctx.store.read_all(info)
 
 
 def _port(netloc: str, default: int) -> int:
@@ -91,7 +91,7 @@ async def _read_local(ctx: Ctx, url: str) -> bytes | None:
     if target.kind != "object" or target.bucket is None:
         raise CosError("ResourceDownloadFailed", f"detect-url {url!r} does not name an object on this emulator.")
     try:
-        info = ctx.store.head_object(target.bucket, target.key)
+        info = await ctx.store.head_object(target.bucket, target.key)
     except CosError as exc:
         if exc.code in {"NoSuchKey", "NoSuchBucket"}:
             raise CosError("ResourceDownloadFailed", f"detect-url {url!r}: {exc.message}") from exc

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from cos_ocr_emulator.addressing import is_valid_bucket_name
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_KEYS
 from cos_ocr_emulator.responses import empty_response, xml_response
 from cos_ocr_emulator.xml.cos import (
     parse_delete,
@@ -29,22 +30,22 @@ async def put_bucket(ctx: Ctx) -> Response:
     if not name.endswith(ctx.settings.bucket_suffix):
         raise CosError("InvalidBucketName", f"Bucket names here end with the APPID -{ctx.settings.appid}.")
     public = (ctx.req.header("x-cos-acl") or "").lower() in {"public-read", "public-read-write"}
-    ctx.store.create_bucket(name, ctx.req.target.region or ctx.settings.region, public_read=public)
+    await ctx.store.create_bucket(name, ctx.req.target.region or ctx.settings.region, public_read=public)
     return empty_response()
 
 
 async def head_bucket(ctx: Ctx) -> Response:
-    bucket = ctx.store.get_bucket(ctx.req.bucket)
+    bucket = await ctx.store.get_bucket(ctx.req.bucket)
     return empty_response(headers={"x-cos-bucket-region": bucket.region, "x-cos-bucket-arch": "COS"})
 
 
 async def delete_bucket(ctx: Ctx) -> Response:
-    ctx.store.delete_bucket(ctx.req.bucket)
+    await ctx.store.delete_bucket(ctx.req.bucket)
     return empty_response(204)
 
 
 async def get_bucket_location(ctx: Ctx) -> Response:
-    bucket = ctx.store.get_bucket(ctx.req.bucket)
+    bucket = await ctx.store.get_bucket(ctx.req.bucket)
     return xml_response(render_location(bucket.region))
 
 
@@ -59,9 +60,9 @@ async def list_objects(ctx: Ctx) -> Response:
     prefix = ctx.req.param("prefix") or ""
     delimiter = ctx.req.param("delimiter") or ""
     marker = ctx.req.param("marker") or ""
-    max_keys = ctx.req.int_param("max-keys", 1000, low=0, high=1000)
+    max_keys = ctx.req.int_param("max-keys", MAX_KEYS, low=0, high=MAX_KEYS)
     url_encode = _url_encoding(ctx)
-    result = ctx.store.list_objects(
+    result = await ctx.store.list_objects(
         ctx.req.bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
     )
     body = render_list_objects(
@@ -72,18 +73,12 @@ async def list_objects(ctx: Ctx) -> Response:
 
 
 async def delete_multiple_objects(ctx: Ctx) -> Response:
-    ctx.store.get_bucket(ctx.req.bucket)
+    await ctx.store.get_bucket(ctx.req.bucket)
     keys, quiet = parse_delete(await ctx.body_bytes())
-    deleted: list[str] = []
-    errors: list[tuple[str, str, str]] = []
-    for key in keys:
-        try:
-            await ctx.run(ctx.store.delete_object, ctx.req.bucket, key)
-            deleted.append(key)
-        except CosError as exc:
-            errors.append((key, exc.code, exc.message))
-    return xml_response(render_delete_result(deleted, errors, quiet=quiet, url_encode=_url_encoding(ctx)))
+    url_encode = _url_encoding(ctx)
+    await ctx.store.delete_objects(ctx.req.bucket, keys)
+    return xml_response(render_delete_result(keys, [], quiet=quiet, url_encode=url_encode))
 
 
 async def list_buckets(ctx: Ctx) -> Response:
-    return xml_response(render_list_buckets(ctx.store.list_buckets(), ctx.settings.appid))
+    return xml_response(render_list_buckets(await ctx.store.list_buckets(), ctx.settings.appid))

@@ -1,21 +1,24 @@
-"""What every handler receives: the parsed request, the live HTTP request (for the body) and the app state."""
+"""What every handler receives: the parsed request, its record, the body, the store and the app state."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
-import anyio.to_thread
-from starlette.requests import Request
+from starlette.types import Receive
 
+from cos_ocr_emulator.asgi import body_chunks
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_XML_BODY
+from cos_ocr_emulator.record import RequestRecord
 from cos_ocr_emulator.request import CosRequest
-from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.facade import AsyncStore
 from cos_ocr_emulator.storage.models import NewObject
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from cos_ocr_emulator.state import EmulatorState
 
 # Headers COS stores with an object and returns on GET/HEAD, by canonical spelling.
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
@@ -28,24 +31,24 @@ STORAGE_CLASSES = frozenset(
 @dataclass
 class Ctx:
     req: CosRequest
-    http: Request
-    store: Store
+    record: RequestRecord
+    receive: Receive
+    store: AsyncStore
     settings: Settings
-    request_id: str
-    state: Any  # the app's EmulatorState (OCR service, journal, ...)
+    state: EmulatorState
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking store work (fsync, copies) off the event loop."""
-        return await anyio.to_thread.run_sync(lambda: fn(*args))
+    @property
+    def request_id(self) -> str:
+        return self.record.request_id
 
     def body_stream(self) -> AsyncIterator[bytes]:
-        return self.http.stream()
+        return body_chunks(self.receive)
 
-    async def body_bytes(self, limit: int = 2 * 1024 * 1024) -> bytes:
+    async def body_bytes(self, limit: int = MAX_XML_BODY) -> bytes:
         """Small XML request bodies (Complete, multi-delete); refuses anything larger than `limit`."""
         chunks: list[bytes] = []
         size = 0
-        async for chunk in self.http.stream():
+        async for chunk in self.body_stream():
             size += len(chunk)
             if size > limit:
                 raise CosError("EntityTooLarge", f"This request body may be at most {limit} bytes.")

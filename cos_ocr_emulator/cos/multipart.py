@@ -1,7 +1,7 @@
 """Multipart upload: Initiate, UploadPart, UploadPartCopy, ListParts, Complete, Abort, ListMultipartUploads.
 
 This is the path the SDKs' high-level uploaders take (`upload_file`, `sliceUploadFile`): they list
-in-progress uploads first to resume, then list parts and compare ETag and Size (wire notes §7.4).
+in-progress uploads first to resume, then list parts and compare ETag and Size (docs/wire-compat.md §5.4).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from cos_ocr_emulator.cos.conditions import check_preconditions, parse_copy_sour
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.cos.object import stage_body
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
 from cos_ocr_emulator.responses import empty_response, xml_response
 from cos_ocr_emulator.xml.cos import (
     parse_complete_multipart,
@@ -22,8 +23,6 @@ from cos_ocr_emulator.xml.cos import (
     render_list_uploads,
 )
 
-MAX_PART_NUMBER = 10000
-
 
 def _upload_id(ctx: Ctx) -> str:
     upload_id = ctx.req.param("uploadid") or ""
@@ -33,16 +32,16 @@ def _upload_id(ctx: Ctx) -> str:
 
 
 async def initiate_multipart_upload(ctx: Ctx) -> Response:
-    upload = ctx.store.initiate_upload(ctx.req.bucket, ctx.req.key, ctx.new_object())
+    upload = await ctx.store.initiate_upload(ctx.req.bucket, ctx.req.key, ctx.new_object())
     return xml_response(render_initiate(upload))
 
 
 async def upload_part(ctx: Ctx) -> Response:
     number = ctx.req.int_param("partnumber", 0, low=1, high=MAX_PART_NUMBER)
     upload_id = _upload_id(ctx)
-    ctx.store.get_upload(ctx.req.bucket, ctx.req.key, upload_id)  # fail before reading the body
+    await ctx.store.get_upload(ctx.req.bucket, ctx.req.key, upload_id)  # fail before reading the body
     staged = await stage_body(ctx)
-    part = await ctx.run(ctx.store.upload_part, ctx.req.bucket, ctx.req.key, upload_id, number, staged)
+    part = await ctx.store.upload_part(ctx.req.bucket, ctx.req.key, upload_id, number, staged)
     return empty_response(headers={"ETag": part.etag, "x-cos-hash-crc64ecma": str(part.crc64)})
 
 
@@ -50,10 +49,10 @@ async def upload_part_copy(ctx: Ctx) -> Response:
     number = ctx.req.int_param("partnumber", 0, low=1, high=MAX_PART_NUMBER)
     upload_id = _upload_id(ctx)
     src_bucket, src_key = parse_copy_source(ctx.req.header("x-cos-copy-source") or "")
-    src = ctx.store.head_object(src_bucket, src_key)
+    src = await ctx.store.head_object(src_bucket, src_key)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     start, end = _copy_range(ctx.req.header("x-cos-copy-source-range"), src.size)
-    part = await ctx.run(ctx.store.copy_part, ctx.req.bucket, ctx.req.key, upload_id, number, src, start, end)
+    part = await ctx.store.copy_part(ctx.req.bucket, ctx.req.key, upload_id, number, src, start, end)
     return xml_response(render_copy_part(part))
 
 
@@ -74,12 +73,12 @@ def _copy_range(header: str | None, size: int) -> tuple[int, int]:
 
 async def list_parts(ctx: Ctx) -> Response:
     upload_id = _upload_id(ctx)
-    upload = ctx.store.get_upload(ctx.req.bucket, ctx.req.key, upload_id)
-    parts = ctx.store.list_parts(ctx.req.bucket, ctx.req.key, upload_id)
+    upload = await ctx.store.get_upload(ctx.req.bucket, ctx.req.key, upload_id)
+    parts = await ctx.store.list_parts(ctx.req.bucket, ctx.req.key, upload_id)
     body = render_list_parts(
         upload,
         parts,
-        max_parts=ctx.req.int_param("max-parts", 1000, low=0, high=1000),
+        max_parts=ctx.req.int_param("max-parts", MAX_KEYS, low=0, high=MAX_KEYS),
         marker=ctx.req.int_param("part-number-marker", 0, low=0, high=MAX_PART_NUMBER),
         url_encode=ctx.req.param("encoding-type") == "url",
         appid=ctx.settings.appid,
@@ -89,23 +88,23 @@ async def list_parts(ctx: Ctx) -> Response:
 
 async def complete_multipart_upload(ctx: Ctx) -> Response:
     upload_id = _upload_id(ctx)
-    ctx.store.get_upload(ctx.req.bucket, ctx.req.key, upload_id)
+    await ctx.store.get_upload(ctx.req.bucket, ctx.req.key, upload_id)
     parts = parse_complete_multipart(await ctx.body_bytes())
-    info = await ctx.run(ctx.store.complete_upload, ctx.req.bucket, ctx.req.key, upload_id, parts)
+    info = await ctx.store.complete_upload(ctx.req.bucket, ctx.req.key, upload_id, parts)
     host = ctx.req.host or f"{ctx.req.bucket}.cos.{ctx.settings.region}.myqcloud.com"
     location = f"{host}/{ctx.req.key}"
     return xml_response(render_complete(location, info), headers={"x-cos-hash-crc64ecma": str(info.crc64)})
 
 
 async def abort_multipart_upload(ctx: Ctx) -> Response:
-    ctx.store.abort_upload(ctx.req.bucket, ctx.req.key, _upload_id(ctx))
+    await ctx.store.abort_upload(ctx.req.bucket, ctx.req.key, _upload_id(ctx))
     return empty_response(204)
 
 
 async def list_multipart_uploads(ctx: Ctx) -> Response:
     prefix = ctx.req.param("prefix") or ""
-    ctx.store.get_bucket(ctx.req.bucket)
-    uploads = ctx.store.list_uploads(ctx.req.bucket, prefix=prefix)
+    await ctx.store.get_bucket(ctx.req.bucket)
+    uploads = await ctx.store.list_uploads(ctx.req.bucket, prefix=prefix)
     body = render_list_uploads(
         ctx.req.bucket, uploads, prefix=prefix, url_encode=ctx.req.param("encoding-type") == "url",
         appid=ctx.settings.appid,

@@ -34,10 +34,10 @@ async def stage_body(ctx: Ctx) -> StagedBody:
     staged = await ctx.store.stage(ctx.body_stream(), max_size=ctx.settings.max_object_size)
     declared = ctx.req.header("content-length")
     if declared is not None and declared.isdigit() and int(declared) != staged.size:
-        ctx.store.discard(staged)
+        await ctx.store.discard(staged)
         raise CosError("IncompleteBody", f"Content-Length said {declared} bytes but {staged.size} arrived.")
     if expected_md5 is not None and expected_md5 != staged.md5_hex:
-        ctx.store.discard(staged)
+        await ctx.store.discard(staged)
         raise CosError("BadDigest", f"Content-MD5 is {expected_md5} but the body's MD5 is {staged.md5_hex}.")
     return staged
 
@@ -45,12 +45,12 @@ async def stage_body(ctx: Ctx) -> StagedBody:
 async def put_object(ctx: Ctx) -> Response:
     new = ctx.new_object()
     staged = await stage_body(ctx)
-    info = await ctx.run(ctx.store.put_object, ctx.req.bucket, ctx.req.key, staged, new)
+    info = await ctx.store.put_object(ctx.req.bucket, ctx.req.key, staged, new)
     return empty_response(headers={"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64)})
 
 
-def _head(ctx: Ctx) -> ObjectInfo:
-    return ctx.store.head_object(ctx.req.bucket, ctx.req.key)
+async def _head(ctx: Ctx) -> ObjectInfo:
+    return await ctx.store.head_object(ctx.req.bucket, ctx.req.key)
 
 
 def _not_modified(info: ObjectInfo) -> Response:
@@ -69,7 +69,7 @@ def _prepared(ctx: Ctx, info: ObjectInfo) -> tuple[int, dict[str, str], tuple[in
 
 
 async def head_object(ctx: Ctx) -> Response:
-    info = _head(ctx)
+    info = await _head(ctx)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
     status, headers, _ = _prepared(ctx, info)
@@ -77,7 +77,7 @@ async def head_object(ctx: Ctx) -> Response:
 
 
 async def get_object(ctx: Ctx) -> Response:
-    info = _head(ctx)
+    info = await _head(ctx)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
     status, headers, span = _prepared(ctx, info)
@@ -92,14 +92,14 @@ async def get_object(ctx: Ctx) -> Response:
 
 
 async def delete_object(ctx: Ctx) -> Response:
-    await ctx.run(ctx.store.delete_object, ctx.req.bucket, ctx.req.key)
+    await ctx.store.delete_object(ctx.req.bucket, ctx.req.key)
     return empty_response(204)
 
 
 async def put_object_copy(ctx: Ctx) -> Response:
     source = ctx.req.header("x-cos-copy-source") or ""
     src_bucket, src_key = parse_copy_source(source)
-    src = ctx.store.head_object(src_bucket, src_key)
+    src = await ctx.store.head_object(src_bucket, src_key)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     directive = (ctx.req.header("x-cos-metadata-directive") or "Copy").capitalize()
     if directive not in {"Copy", "Replaced"}:
@@ -112,7 +112,7 @@ async def put_object_copy(ctx: Ctx) -> Response:
             "the object's metadata (send x-cos-metadata-directive: Replaced).",
         )
     new = ctx.new_object() if directive == "Replaced" else _copied(src, ctx.new_object())
-    info = await ctx.run(ctx.store.copy_object, src_bucket, src_key, ctx.req.bucket, ctx.req.key, new)
+    info = await ctx.store.copy_object(src_bucket, src_key, ctx.req.bucket, ctx.req.key, new)
     return xml_response(render_copy_object(info), headers={"x-cos-hash-crc64ecma": str(info.crc64)})
 
 

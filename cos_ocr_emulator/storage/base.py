@@ -59,6 +59,10 @@ class Store(Protocol):
         """Idempotent: deleting a missing key succeeds (COS answers 204); a missing bucket raises."""
         ...
 
+    def delete_objects(self, bucket: str, keys: list[str]) -> None:
+        """Delete every key (missing ones succeed) in one transaction; a missing bucket raises."""
+        ...
+
     def list_objects(
         self, bucket: str, *, prefix: str = "", delimiter: str = "", marker: str = "", max_keys: int = 1000
     ) -> ListResult: ...

@@ -1,4 +1,4 @@
-"""CRC-64/XZ, the checksum COS sends as `x-cos-hash-crc64ecma` (wire notes §7.5).
+"""CRC-64/XZ, the checksum COS sends as `x-cos-hash-crc64ecma` (docs/wire-compat.md §5.5).
 
 It exists because the Go SDK verifies this value on PutObject, UploadPart and Complete by default, so
 every stored object and part carries it. The variant is CRC-64/XZ (ECMA-182 polynomial, reflected,

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
+from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER, MIN_PART_SIZE
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx, PartRow, list_objects, to_dt
 from cos_ocr_emulator.storage.models import (
@@ -56,9 +57,6 @@ from cos_ocr_emulator.storage.models import (
 
 log = logging.getLogger(__name__)
 
-MIN_PART_SIZE = 1024 * 1024  # COS: every part but the last must be at least 1 MiB (EntityTooSmall)
-MAX_PART_NUMBER = 10_000
-MAX_KEYS = 1000
 _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk-bound
 
 
@@ -278,6 +276,15 @@ class SqliteStore:
             if old is not None:
                 dropped.append(old)
 
+    def delete_objects(self, bucket: str, keys: list[str]) -> None:
+        """Multi-delete: every key in one transaction (one commit, one fsync), missing keys included."""
+        with self._writing() as (tx, dropped):
+            self._bucket(tx, bucket)
+            for key in keys:
+                old = tx.delete_object(bucket, key)
+                if old is not None:
+                    dropped.append(old)
+
     def list_objects(
         self,
         bucket: str,
@@ -319,7 +326,9 @@ class SqliteStore:
         """Consumes `staged`. Re-uploading a part number replaces that part."""
         if not 1 <= part_number <= MAX_PART_NUMBER:
             self._blobs.discard(staged)
-            raise CosError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive.")
+            raise CosError(
+                "InvalidArgument", f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive."
+            )
         info = PartInfo(part_number, _quote(staged.md5_hex), staged.size, staged.crc64, to_dt(self._now()))
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:

@@ -20,8 +20,10 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 import httpx
 import uvicorn
 
-from cos_ocr_emulator.app import create_app
+from cos_ocr_emulator.app import HTTP_IMPLEMENTATION, create_app
 from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.edge import Edge
+from cos_ocr_emulator.state import EmulatorState
 
 
 def free_port() -> int:
@@ -34,7 +36,7 @@ def free_port() -> int:
 class RunningEmulator:
     settings: Settings
     server: uvicorn.Server
-    app: Any
+    app: Edge
 
     @property
     def endpoint(self) -> str:
@@ -61,8 +63,8 @@ class RunningEmulator:
         return self.settings.keys[0].secret_key
 
     @property
-    def state(self) -> Any:
-        return self.app.state.emulator
+    def state(self) -> EmulatorState:
+        return self.app.state
 
     def cos_config(self, **overrides: Any) -> Any:
         """A `qcloud_cos.CosConfig` aimed at this emulator in IP mode (the SDK's recommended form)."""
@@ -121,8 +123,8 @@ def running_emulator(settings: Settings | None = None, **fields: Any) -> Iterato
         settings = dataclasses.replace(base, host="127.0.0.1", port=fields.pop("port", None) or free_port(), **fields)
         app = create_app(settings)
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=settings.port, log_level="warning", server_header=False,
-            date_header=False, access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+            app, host="127.0.0.1", port=settings.port, http=HTTP_IMPLEMENTATION, log_level="warning",
+            server_header=False, date_header=False, access_log=False, lifespan="on", timeout_graceful_shutdown=5,
         )  # fmt: skip
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name="cos-emulator", daemon=True)

@@ -1,6 +1,6 @@
 """COS XML bodies: errors, listings, multipart and copy results, and the two request bodies we parse.
 
-Shapes follow the COS API pages and what the SDKs parse (wire notes §7.3, §7.4, §8.1): no namespace,
+Shapes follow the COS API pages and what the SDKs parse (docs/wire-compat.md §5.3, §5.4, §6.1): no namespace,
 booleans in lower case, `Contents`/`CommonPrefixes` repeated, keys percent-encoded (`%20`, never `+`)
 when the client asked for `encoding-type=url`.
 """
@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_DELETE_KEYS, MAX_KEYS
 from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
 from cos_ocr_emulator.xml._writer import Node, document
 
@@ -36,7 +37,7 @@ def render_error(error: CosError, request_id: str, trace_id: str) -> bytes:
     children: list[Node] = [
         ("Code", error.code),
         ("Message", error.message),
-        # The Python SDK reads every field as "Unknown" if any of these four is empty (§8.2).
+        # The Python SDK reads every field as "Unknown" if any of these four is empty (§6.2).
         ("Resource", error.resource or "-"),
         ("RequestId", request_id),
         ("TraceId", trace_id),
@@ -164,7 +165,7 @@ def render_list_uploads(
         ("UploadIdMarker", None),
         ("NextKeyMarker", None),
         ("NextUploadIdMarker", None),
-        ("MaxUploads", 1000),
+        ("MaxUploads", MAX_KEYS),
         ("IsTruncated", False),
         ("Prefix", _enc(prefix, url_encode)),
     ]
@@ -269,6 +270,6 @@ def parse_delete(body: bytes) -> tuple[list[str], bool]:
         keys.append(key)
     if not keys:
         raise CosError("MalformedXML", "<Delete> lists no objects.")
-    if len(keys) > 1000:
-        raise CosError("MalformedXML", "<Delete> may list at most 1000 objects.")
+    if len(keys) > MAX_DELETE_KEYS:
+        raise CosError("MalformedXML", f"<Delete> may list at most {MAX_DELETE_KEYS} objects.")
     return keys, quiet

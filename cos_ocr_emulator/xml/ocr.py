@@ -1,6 +1,6 @@
 """Render an `OcrResult` as the CI OCR response body: the only code that knows OCR element names.
 
-Shape (CI API page "Synchronizing OCR Requests" and wire notes §6.2): root `<Response>` with no
+Shape (CI API page "Synchronizing OCR Requests" and docs/wire-compat.md §4.2): root `<Response>` with no
 namespace (the Python SDK's `xml_to_dict` keeps a foreign namespace in every key), repeated
 `TextDetections`, then `Language`, `Angel` (sic), `PdfPageSize`, `RequestId`. Inside a detection:
 `DetectedText`, `Confidence`, four `Polygon`, `ItemPolygon`, repeated `Words` (`Confidence`,

@@ -1,4 +1,4 @@
-"""coscmd (the official CLI) against the emulator through `HTTP_PROXY` (wire notes §2.2): coscmd has no
+"""coscmd (the official CLI) against the emulator through `HTTP_PROXY` (docs/wire-compat.md §1.2): coscmd has no
 IP/port option, so requests sends absolute-form targets (`PUT http://<bucket>.cos.<region>.myqcloud.com/k`)
 to the emulator, which must accept them."""
 

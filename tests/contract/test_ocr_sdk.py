@@ -2,7 +2,7 @@
 
 Python: `ci_ocr_process` (stored object, always all 7 params) and `ci_process(Key='/', Params={'detect-url'})`
 (which parses XML only when the header is spelled exactly `Content-Type: application/xml` and a
-`Content-Length` is present, wire notes §6.3 — a dict back proves both). Node: `cos.request`.
+`Content-Length` is present, docs/wire-compat.md §4.3 — a dict back proves both). Node: `cos.request`.
 Plain HTTP: a presigned OCR URL. Expected codes and messages are literals.
 """
 

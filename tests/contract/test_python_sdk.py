@@ -71,7 +71,7 @@ def test_head_object_exact_header_names(cos: CosS3Client, emu: RunningEmulator, 
     data = b"hello head " * 77
     put(cos, emu.bucket, key, data, ContentType="text/plain")
     head = cos.head_object(Bucket=emu.bucket, Key=key)
-    # A plain dict keyed by the names as sent: the SDK indexes these spellings (wire notes §7.2).
+    # A plain dict keyed by the names as sent: the SDK indexes these spellings (docs/wire-compat.md §5.2).
     assert head["Content-Length"] == str(len(data))
     assert head["ETag"] == f'"{md5_hex(data)}"'
     assert head["x-cos-hash-crc64ecma"] == crc64(data)

@@ -1,4 +1,4 @@
-"""The Python SDK's own retry tests (ut/test.py `do_retry_test`, wire notes §9.3) against
+"""The Python SDK's own retry tests (ut/test.py `do_retry_test`, docs/wire-compat.md §8.3) against
 `--sdk-fault-keys`: each key's first attempt misbehaves, a retry (`x-cos-sdk-retry: true`) is served
 normally, `…l` keys misbehave every time. Expected retry counts and exceptions are the SDK tests' own.
 """

@@ -78,7 +78,7 @@ def test_chunked_put(emu: RunningEmulator) -> None:
     host = vhost(emu.bucket)
     pieces = [b"first chunk ", b"x" * 70000, b" last"]
     data = b"".join(pieces)
-    # Python signs Transfer-Encoding when it streams a body of unknown length (wire notes §3).
+    # Python signs Transfer-Encoding when it streams a body of unknown length (docs/wire-compat.md §2).
     auth = sign(emu, "PUT", "/" + key, (), {"host": host, "transfer-encoding": "chunked"})
     body = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
     headers = {"Host": host, "Transfer-Encoding": "chunked", "Authorization": auth}

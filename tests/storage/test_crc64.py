@@ -1,4 +1,4 @@
-"""CRC-64/XZ check values from the wire notes (§7.5) and incremental use."""
+"""CRC-64/XZ check values from docs/wire-compat.md (§5.5) and incremental use."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The signing vectors (tests/vectors/signing.json, wire notes §5), loaded once for the auth tests."""
+"""The signing vectors (tests/vectors/signing.json, docs/wire-compat.md §3.7), loaded once for the auth tests."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def test_sdk_presigned_url_with_token_param(capture: Capture) -> None:
     c = client(capture, SecretId="AKIDTEMP", SecretKey="tempsecret", Token=TOKEN)
     params = {"x-cos-security-token": TOKEN, "response-content-type": "text/plain; charset=utf-8"}
     url = c.get_presigned_url(Bucket=BUCKET, Key="发票 2024/scan 01.png", Method="GET", Params=params)
-    # In IP mode the presigned URL signs host=<IP> without the port (§2.1); Host arrives as IP:port.
+    # In IP mode the presigned URL signs host=<IP> without the port (docs/wire-compat.md §1.1); Host arrives as IP:port.
     r = received(url)
     assert r.host == "127.0.0.1:8080"
     assert authenticate(r, SETTINGS, NOW).verdict == "presigned"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cos_ocr_emulator.dispatch import action_for, operation_for, supported_markdown
+from cos_ocr_emulator.dispatch import RULES, Rule, match, supported_markdown
 from cos_ocr_emulator.errors import CosError
 
 VECTORS = [
@@ -36,36 +36,63 @@ VECTORS = [
 
 @pytest.mark.parametrize(("method", "kind", "query", "headers", "ci", "operation"), VECTORS)
 def test_operation_vectors(method, kind, query, headers, ci, operation):
-    assert operation_for(method, kind, query, headers, ci) == operation
+    rule = match(method, kind, query, headers, ci)
+    assert isinstance(rule, Rule) and rule.operation == operation
 
 
 @pytest.mark.parametrize(
     ("method", "kind"), [("POST", "object"), ("PATCH", "bucket"), ("PUT", "service"), ("OPTIONS", "object")]
 )
 def test_unknown_method_is_method_not_allowed(method, kind):
-    with pytest.raises(CosError) as info:
-        operation_for(method, kind, set(), set(), None)
-    assert (info.value.code, info.value.status) == ("MethodNotAllowed", 405)
-    assert "Allow" in info.value.headers
+    error = match(method, kind, set(), set(), None)
+    assert isinstance(error, CosError)
+    assert (error.code, error.status) == ("MethodNotAllowed", 405)
+    assert method not in error.headers["Allow"]
 
 
 @pytest.mark.parametrize("query", [{"acl"}, {"cors"}, {"tagging"}, {"versioning"}])
 def test_unimplemented_subresources_answer_501(query):
-    with pytest.raises(CosError) as info:
-        operation_for("GET", "bucket", query, set(), None)
-    assert (info.value.code, info.value.status) == ("NotImplemented", 501)
+    error = match("GET", "bucket", query, set(), None)
+    assert isinstance(error, CosError)
+    assert (error.code, error.status) == ("NotImplemented", 501)
 
 
 def test_other_ci_process_is_not_implemented():
-    with pytest.raises(CosError) as info:
-        operation_for("GET", "object", {"ci-process"}, set(), "DocPreview")
-    assert info.value.code == "NotImplemented"
-    assert "DocPreview" in info.value.message
+    error = match("GET", "object", {"ci-process"}, set(), "DocPreview")
+    assert isinstance(error, CosError) and error.code == "NotImplemented"
+    assert "DocPreview" in error.message
 
 
 def test_actions():
-    assert action_for("OCR") == "ci:CreateOCRJob"
-    assert action_for("GetObject") == "cos:GetObject"
+    actions = {rule.operation: rule.action for rule in RULES}
+    assert actions["OCR"] == "ci:CreateOCRJob"
+    assert actions["GetObject"] == "cos:GetObject"
+
+
+@pytest.mark.parametrize(
+    ("method", "kind", "query", "code", "allowed"),
+    [
+        # a sub-resource the emulator lacks, with any method: never the plain operation
+        ("DELETE", "bucket", {"response-control"}, "NotImplemented", None),
+        ("DELETE", "bucket", {"domaincertificate", "domainname"}, "NotImplemented", None),
+        ("PUT", "object", {"live", "switch"}, "NotImplemented", None),
+        ("POST", "object", {"vod", "starttime", "endtime"}, "NotImplemented", None),
+        ("GET", "object", {"imagemogr2/thumbnail/100x"}, "NotImplemented", None),
+        ("GET", "object", {"versionid"}, "NotImplemented", None),
+        # an implemented sub-resource with the wrong method: 405 listing only what that shape allows
+        ("GET", "bucket", {"delete"}, "MethodNotAllowed", "POST"),
+        ("PUT", "object", {"uploads"}, "MethodNotAllowed", "POST"),
+        ("POST", "object", set(), "MethodNotAllowed", "DELETE, GET, HEAD, PUT"),
+        # implemented names that do not make an operation together
+        ("PUT", "object", {"partnumber"}, "InvalidRequest", None),
+    ],
+)
+def test_allow_list(method, kind, query, code, allowed):
+    error = match(method, kind, query, set(), None)
+    assert isinstance(error, CosError), error
+    assert error.code == code, error
+    if allowed is not None:
+        assert error.headers["Allow"] == allowed
 
 
 def test_supported_md_is_generated_from_the_table():

@@ -1,4 +1,4 @@
-"""The reference signer against the wire-notes §5 vectors, byte for byte, and its parser's refusals."""
+"""The reference signer against the docs/wire-compat.md §3.7 vectors, byte for byte, and its parser's refusals."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_presign_query_rebuilds_the_python_url() -> None:
     vec = next(v for v in VECTORS if v["name"] == "V1-presigned")
     pairs = signing.presign_query(SID, SK, "GET", vec["path"], vec["params"], vec["headers"], vec["start"], vec["end"])
     assert [name for name, _ in pairs] == list(signing.AUTH_FIELDS)
-    # Python: urlencode(auth fields) then '&' + urlencode(Params) (§4.6), so ';' becomes %3B.
+    # Python: urlencode(auth fields) then '&' + urlencode(Params) (§3.6), so ';' becomes %3B.
     url = f"https://{DATA['host']}{vec['path']}?{urlencode(pairs)}&{urlencode(vec['params'])}"
     assert url == vec["url"]
 
@@ -86,7 +86,7 @@ def test_names_are_lowercased_after_encoding_values_are_not() -> None:
 
 
 def test_repeated_names_sign_every_value_sorted() -> None:
-    # Go signs all values of a repeated query name, sorted (§4.1).
+    # Go signs all values of a repeated query name, sorted (§3.1).
     line = signing.canonical_line([("tag", "b"), ("a", ""), ("tag", "a c")])
     assert line == "a=&tag=a%20c&tag=b"
 
@@ -96,7 +96,7 @@ def test_key_time_differs_from_sign_time() -> None:
     auth = signing.build_authorization(SID, SK, "GET", "/", {}, {"host": "h"}, 10, 20, key_time="5;30")
     fields = signing.parse_authorization(auth)
     assert (fields["q-sign-time"], fields["q-key-time"]) == ("10;20", "5;30")
-    # SignKey from the key time, StringToSign with the sign time (§4.1).
+    # SignKey from the key time, StringToSign with the sign time (§3.1).
     assert fields["q-signature"] == signing.signature(SK, "5;30", hs, sign_time="10;20")
     assert fields["q-signature"] != signing.signature(SK, "5;30", hs)
 

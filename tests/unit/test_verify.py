@@ -1,4 +1,4 @@
-"""authenticate(): every rule of wire notes §4 (forms, windows, hosts, paths, token, anonymous, modes)."""
+"""authenticate(): every rule of docs/wire-compat.md §3 (forms, windows, hosts, paths, token, anonymous, modes)."""
 
 from __future__ import annotations
 
@@ -102,7 +102,7 @@ def test_v3_detect_url() -> None:
 
 @pytest.mark.parametrize("semicolon", ["%3B", ";"])
 def test_v1_presigned_url_with_encoded_or_raw_semicolon(semicolon: str) -> None:
-    # Python urlencodes ';' as %3B, Node leaves it raw (§4.6); the q-* params are never signed.
+    # Python urlencodes ';' as %3B, Node leaves it raw (§3.6); the q-* params are never signed.
     out = ok(url_request(VEC["V1-presigned"]["url"].replace("%3B", semicolon)))
     assert out.verdict == "presigned"
     assert out.http_string == VEC["V1-presigned"]["expect"]["http_string"]
@@ -134,7 +134,7 @@ def test_expired_and_last_valid_second() -> None:
     r = sign(req(), end=NOW + 5)
     assert ok(r, now=NOW + 5).verdict == "signed"
     err = fails(r, "AccessDenied", now=NOW + 5.5)
-    assert err.message == "Request has expired"  # Node's clock-skew correction matches this (§9.2)
+    assert err.message == "Request has expired"  # Node's clock-skew correction matches this (§8.2)
 
 
 def test_start_in_the_future() -> None:
@@ -212,7 +212,7 @@ def test_listed_but_absent_names_sign_as_empty() -> None:
 
 
 def test_param_names_match_case_insensitively_and_plus_is_space() -> None:
-    # SDKs send partNumber/uploadId but list them lower-case; '+' arrives decoded as a space (§3).
+    # SDKs send partNumber/uploadId but list them lower-case; '+' arrives decoded as a space (§2).
     r = req(query=(("partNumber", "1"), ("uploadId", "a b")))
     assert (ok(sign(r)).http_string or "").split("\n")[2] == "partnumber=1&uploadid=a%20b"
 
@@ -235,7 +235,7 @@ def test_upper_case_hex_signature_is_accepted() -> None:
     assert ok(dataclasses.replace(r, headers={**r.headers, "authorization": f"{head}={sig.upper()}"}))
 
 
-# --- host and path variants (§4.4, §2.6) ---
+# --- host and path variants (§3.4, §1.5) ---
 
 
 @pytest.mark.parametrize(
@@ -266,7 +266,7 @@ def test_path_style_candidates() -> None:
     assert err.extra["FormatString"].split("\n")[1] == "/a.jpg"
 
 
-# --- security token (§4.5) ---
+# --- security token (§3.5) ---
 
 
 def test_token_signed_in_header_python_go() -> None:

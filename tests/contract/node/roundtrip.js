@@ -102,7 +102,7 @@ async function roundtrip() {
 
 async function multipart(cos) {
   // Above SliceSize (1 MB) sliceUploadFile lists uploads, initiates, sends 1 MB parts with Content-MD5,
-  // and completes with an XML body carrying Content-MD5 (wire notes §7.4).
+  // and completes with an XML body carrying Content-MD5 (docs/wire-compat.md §5.4).
   const data = crypto.randomBytes(2 * 1024 * 1024 + 777);
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cos-node-')), 'big.bin');
   fs.writeFileSync(file, data);

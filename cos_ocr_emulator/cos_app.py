@@ -1,0 +1,98 @@
+"""The COS side of the emulator, as one function per stage and no router.
+
+In order, mirroring COS: parse (addressing + query) → `dispatch.match` → authenticate → authorize →
+faults → handler. Dispatch runs before authentication but its verdict is only acted on after it: an
+unsigned or badly signed request is refused before the emulator says anything about the resource
+(so a 403 never leaks whether an operation or key exists). Errors are raised as `CosError`; the edge
+renders them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import Receive, Scope, Send
+
+from cos_ocr_emulator.addressing import Target, resolve
+from cos_ocr_emulator.admin.inject import inject
+from cos_ocr_emulator.asgi import headers
+from cos_ocr_emulator.auth.keys import authorize
+from cos_ocr_emulator.auth.verify import SignedRequest, authenticate
+from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.dispatch import match
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MAX_KEYS
+from cos_ocr_emulator.record import RequestRecord
+from cos_ocr_emulator.request import CosRequest, parse_query
+from cos_ocr_emulator.state import EmulatorState
+
+# GET Service query names that GET Bucket (list objects) never sends, and the ones only GET Bucket sends.
+_SERVICE_ONLY_PARAMS = frozenset({"tagkey", "tagvalue", "region", "create-time", "range"})
+_LIST_OBJECTS_PARAMS = frozenset({"prefix", "delimiter", "encoding-type"})
+
+
+def parse_request(scope: Scope, state: EmulatorState) -> CosRequest:
+    sent = headers(scope)
+    host = sent.get("host", "")
+    target = resolve(
+        host,
+        scope.get("raw_path") or scope["path"].encode(),
+        default_bucket=state.settings.default_bucket,
+        appid=state.settings.appid,
+        bucket_exists=state.bucket_exists,
+    )
+    query = parse_query(scope.get("query_string", b""))
+    target = _service_by_query(scope["method"], target, query)
+    return CosRequest(method=scope["method"], target=target, host=host, query=query, headers=sent)
+
+
+def _service_by_query(method: str, target: Target, query: tuple[tuple[str, str], ...]) -> Target:
+    """`GET /` on a bare host (IP, localhost) is GET Bucket on the default bucket, except when its query
+    can only be GET Service: Python's `list_buckets` with `ServiceDomain='127.0.0.1:PORT'` sends
+    `marker=&max-keys=2000` (GET Bucket caps max-keys at 1000, and always sends `prefix` from Python)."""
+    if method != "GET" or target.style != "default" or target.kind != "bucket":
+        return target
+    names = {name.lower() for name, _ in query}
+    if names & _LIST_OBJECTS_PARAMS:
+        return target
+    max_keys = next((value for name, value in query if name.lower() == "max-keys"), "")
+    if names & _SERVICE_ONLY_PARAMS or (max_keys.isdigit() and int(max_keys) > MAX_KEYS):
+        return Target("service", None, "", "service", target.region, ("/",))
+    return target
+
+
+class CosApp:
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, record: RequestRecord) -> None:
+        state = self.state
+        req = parse_request(scope, state)
+        ci_process = req.param("ci-process")
+        record.bucket, record.key, record.ci_process = req.target.bucket, req.key or None, ci_process
+        rule = match(req.method, req.target.kind, set(req.params), set(req.headers), ci_process)
+        if not isinstance(rule, CosError):
+            record.operation = rule.operation
+        record.auth = "refused"
+        outcome = authenticate(
+            SignedRequest(
+                method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
+            ),
+            state.settings,
+            time.time(),  # signatures are checked against the real clock, even in deterministic mode
+            public_read=state.is_public(req.target.bucket),
+            read_only=not isinstance(rule, CosError) and rule.read_only,
+        )
+        record.auth, record.secret_id = outcome.verdict, outcome.principal.secret_id
+        if isinstance(rule, CosError):
+            raise rule
+        authorize(outcome.principal, rule.action, req.target.bucket)
+        ctx = Ctx(req=req, record=record, receive=receive, store=state.astore, settings=state.settings, state=state)
+        fault = state.fault_for(
+            req.target.bucket, req.key, rule.operation, retry=req.header("x-cos-sdk-retry") == "true"
+        )
+        if fault is None:
+            response = await rule.handler(ctx)
+        else:
+            response = await inject(fault, record, lambda: rule.handler(ctx))
+        await response(scope, receive, send)

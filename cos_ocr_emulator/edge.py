@@ -1,0 +1,166 @@
+"""The edge every request passes, as plain ASGI: the one place that sees a request whole.
+
+It gives the request its COS-shaped ids and a `RequestRecord`, sends `/_emulator/*` on bare hosts to
+the admin app and everything else to the COS app, and on the way out re-spells header names the way
+COS does and adds `x-cos-request-id`, `x-cos-trace-id`, `Date` and `Server`. It turns every
+exception into a COS `<Error>` (a `CosError` as itself, anything else as a logged 500
+`InternalError`), and journals and logs each request exactly once: when the last byte goes out, or
+when the request ends without that (the client left: one line, status 499, no traceback).
+It also runs the ASGI lifespan (startup seeds the store, shutdown closes it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from email.utils import formatdate
+
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cos_ocr_emulator.addressing import is_admin
+from cos_ocr_emulator.asgi import ClientDisconnected, ConnectionCut, absolute_form, header
+from cos_ocr_emulator.cos_app import CosApp
+from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.record import STATUS_CLIENT_GONE, RequestRecord
+from cos_ocr_emulator.responses import SERVER_COS, canonical_header
+from cos_ocr_emulator.state import EmulatorState
+from cos_ocr_emulator.xml.cos import render_error
+
+log = logging.getLogger("cos_ocr_emulator")
+access_log = logging.getLogger("cos_ocr_emulator.access")
+
+
+def finalize_headers(raw: list[tuple[bytes, bytes]], record: RequestRecord, date: str) -> list[tuple[bytes, bytes]]:
+    out = [(canonical_header(name), value) for name, value in raw]
+    present = {name.lower() for name, _ in out}
+    extra = [(b"Date", date.encode()), (b"Server", SERVER_COS.encode())]
+    if record.send_request_id:
+        extra += [(b"x-cos-request-id", record.request_id.encode()), (b"x-cos-trace-id", record.trace_id.encode())]
+    else:  # the SDK fault keys answer without one
+        out = [(k, v) for k, v in out if k not in (b"x-cos-request-id", b"x-cos-trace-id")]
+    return out + [(name, value) for name, value in extra if name.lower() not in present]
+
+
+def error_messages(error: CosError, record: RequestRecord, head: bool) -> tuple[Message, Message]:
+    """The start and body messages of a COS error response (no body for HEAD)."""
+    if error.resource is None and record.bucket:
+        error.resource = f"{record.bucket}/{record.key or ''}"
+    body = b"" if head else render_error(error, record.request_id, record.trace_id)
+    headers = {"Content-Type": "application/xml", **error.headers, "Content-Length": str(len(body))}
+    raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    start: Message = {"type": "http.response.start", "status": error.status, "headers": raw}
+    return start, {"type": "http.response.body", "body": body}
+
+
+class Edge:
+    def __init__(self, state: EmulatorState, admin_app: ASGIApp) -> None:
+        self.state = state
+        self.admin_app = admin_app
+        self.cos_app = CosApp(state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.state.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    raise
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.state.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _record(self, scope: Scope) -> RequestRecord:
+        ids = self.state.ids
+        request_id = ids.request_id()
+        return RequestRecord(
+            request_id=request_id,
+            trace_id=ids.trace_id(request_id),
+            arrived=ids.now(),
+            started=time.perf_counter(),
+            epoch=self.state.journal.epoch,
+            method=scope["method"],
+            host=header(scope, b"host"),
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            _finish=self._write,
+        )
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        absolute_form(scope)
+        record = self._record(scope)
+        # uvicorn's `send` is a bound method of its protocol cycle, which holds the TCP transport.
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        record.transport = transport if isinstance(transport, asyncio.Transport) else None
+        record.admin = is_admin(record.host, record.path)
+
+        async def edge_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                record.status, record.response_started = message["status"], True
+                date = formatdate(self.state.ids.now(), usegmt=True)
+                message["headers"] = finalize_headers(list(message.get("headers", [])), record, date)
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                record.finish()
+
+        try:
+            if record.admin:
+                await self.admin_app(scope, receive, edge_send)
+            else:
+                await self.cos_app(scope, receive, edge_send, record)
+        except (ClientDisconnected, ClientDisconnect):
+            if not record.response_started:
+                record.status = STATUS_CLIENT_GONE
+        except ConnectionCut:
+            pass
+        except CosError as exc:
+            await self._answer(exc, record, scope, edge_send)
+        except Exception as exc:
+            log.exception("request %s: unexpected %s: %s", record.request_id, type(exc).__name__, exc)
+            await self._answer(CosError("InternalError"), record, scope, edge_send)
+        finally:
+            record.finish()
+
+    async def _answer(self, error: CosError, record: RequestRecord, scope: Scope, send: Send) -> None:
+        record.error_code = error.code
+        if "StringToSign" in error.extra:
+            record.string_to_sign = error.extra["StringToSign"]
+        if error.status >= 500 and error.code not in ("NotImplemented", "InternalError"):
+            log.error("request %s failed: %s", record.request_id, error)
+        if record.response_started:
+            # Headers already went out (a streamed body failed): nothing valid can follow, so cut the
+            # connection; the client sees a short body rather than a corrupt one.
+            if record.transport is not None:
+                record.transport.abort()
+            return
+        start, body = error_messages(error, record, head=scope["method"] == "HEAD")
+        await send(start)
+        await send(body)
+
+    def _write(self, record: RequestRecord) -> None:
+        """Journal and log one finished request (called once, through `RequestRecord.finish`)."""
+        entry = record.entry((time.perf_counter() - record.started) * 1000)
+        if record.admin:
+            return  # the admin API is neither journaled nor access-logged
+        self.state.journal.append(entry, record.epoch)
+        if self.state.settings.log_format == "json":
+            access_log.info(json.dumps(entry, ensure_ascii=False))
+        else:
+            access_log.info(
+                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms",
+                entry["request_id"], entry["method"], entry["path"], entry["bucket"] or "-", entry["key"] or "-",
+                entry["operation"] or "-", entry["ci_process"] or "-", entry["auth"], entry["status"],
+                entry["error_code"] or "", entry["duration_ms"],
+            )  # fmt: skip

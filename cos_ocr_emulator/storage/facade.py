@@ -1,0 +1,114 @@
+"""`AsyncStore`: the store as handlers see it, every method awaitable.
+
+Whether a call hops to a worker thread is decided here, once, per method, so no handler ever has to
+think about it: metadata reads are single indexed SQLite lookups that finish in microseconds and run
+inline on the event loop (a thread hop would cost more than the work); anything that commits a write
+transaction (an fsync in disk mode), copies bytes or reads a whole object runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import ParamSpec, TypeVar
+
+import anyio.to_thread
+
+from cos_ocr_emulator.storage.base import Store
+from cos_ocr_emulator.storage.models import (
+    BucketInfo,
+    ListResult,
+    NewObject,
+    ObjectInfo,
+    PartInfo,
+    StagedBody,
+    UploadInfo,
+)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def _off_loop(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    return await anyio.to_thread.run_sync(lambda: fn(*args, **kwargs))
+
+
+class AsyncStore:
+    def __init__(self, store: Store) -> None:
+        self.sync = store  # the admin API and startup (seed, reset) use the synchronous store
+
+    # --- bodies -------------------------------------------------------------------------------
+    async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
+        return await self.sync.stage(chunks, max_size=max_size)
+
+    async def discard(self, staged: StagedBody) -> None:
+        self.sync.discard(staged)
+
+    # --- buckets ------------------------------------------------------------------------------
+    async def create_bucket(self, name: str, region: str, *, public_read: bool = False) -> BucketInfo:
+        return await _off_loop(self.sync.create_bucket, name, region, public_read=public_read)
+
+    async def get_bucket(self, name: str) -> BucketInfo:
+        return self.sync.get_bucket(name)
+
+    async def list_buckets(self) -> list[BucketInfo]:
+        return self.sync.list_buckets()
+
+    async def delete_bucket(self, name: str) -> None:
+        await _off_loop(self.sync.delete_bucket, name)
+
+    # --- objects ------------------------------------------------------------------------------
+    async def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
+        return await _off_loop(self.sync.put_object, bucket, key, staged, new)
+
+    async def copy_object(self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject) -> ObjectInfo:
+        return await _off_loop(self.sync.copy_object, src_bucket, src_key, bucket, key, new)
+
+    async def head_object(self, bucket: str, key: str) -> ObjectInfo:
+        return self.sync.head_object(bucket, key)
+
+    def read_range(self, info: ObjectInfo, start: int, end: int) -> Iterator[bytes]:
+        """A blocking iterator; Starlette's StreamingResponse already pulls it in a worker thread."""
+        return self.sync.read_range(info, start, end)
+
+    async def read_all(self, info: ObjectInfo) -> bytes:
+        return await _off_loop(self.sync.read_all, info)
+
+    async def delete_object(self, bucket: str, key: str) -> None:
+        await _off_loop(self.sync.delete_object, bucket, key)
+
+    async def delete_objects(self, bucket: str, keys: list[str]) -> None:
+        await _off_loop(self.sync.delete_objects, bucket, keys)
+
+    async def list_objects(
+        self, bucket: str, *, prefix: str = "", delimiter: str = "", marker: str = "", max_keys: int
+    ) -> ListResult:
+        return self.sync.list_objects(bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys)
+
+    # --- multipart ----------------------------------------------------------------------------
+    async def initiate_upload(self, bucket: str, key: str, new: NewObject) -> UploadInfo:
+        return await _off_loop(self.sync.initiate_upload, bucket, key, new)
+
+    async def get_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo:
+        return self.sync.get_upload(bucket, key, upload_id)
+
+    async def upload_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody
+    ) -> PartInfo:
+        return await _off_loop(self.sync.upload_part, bucket, key, upload_id, part_number, staged)
+
+    async def copy_part(
+        self, bucket: str, key: str, upload_id: str, part_number: int, src: ObjectInfo, start: int, end: int
+    ) -> PartInfo:
+        return await _off_loop(self.sync.copy_part, bucket, key, upload_id, part_number, src, start, end)
+
+    async def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
+        return self.sync.list_parts(bucket, key, upload_id)
+
+    async def list_uploads(self, bucket: str, *, prefix: str = "") -> list[UploadInfo]:
+        return self.sync.list_uploads(bucket, prefix=prefix)
+
+    async def complete_upload(self, bucket: str, key: str, upload_id: str, parts: list[tuple[int, str]]) -> ObjectInfo:
+        return await _off_loop(self.sync.complete_upload, bucket, key, upload_id, parts)
+
+    async def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        await _off_loop(self.sync.abort_upload, bucket, key, upload_id)
