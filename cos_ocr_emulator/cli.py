@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import urllib.request
@@ -77,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         "host": args.host, "port": args.port, "data_dir": args.data_dir, "storage": args.storage,
         "auth_mode": args.auth_mode, "seed_dir": args.seed_dir, "log_format": args.log_format,
         "ocr_engine": args.ocr_engine, "ocr_timeout": args.ocr_timeout, "ocr_engine_cache": args.ocr_engine_cache,
-        "shutdown_grace": args.shutdown_grace, "sdk_fault_keys": args.sdk_fault_keys, "deterministic": args.deterministic,
+        "shutdown_grace": args.shutdown_grace, "sdk_fault_keys": args.sdk_fault_keys,
+        "deterministic": args.deterministic,
     }  # fmt: skip
     try:
         settings = load_settings(config_file=args.config, overrides=overrides)
@@ -101,7 +103,7 @@ def serve(settings: Settings) -> int:
     uvicorn.run(
         app, host=settings.host, port=settings.port, http=HTTP_IMPLEMENTATION, server_header=False, date_header=False,
         log_level=settings.log_level, access_log=False,
-        timeout_graceful_shutdown=settings.shutdown_grace,  # type: ignore[arg-type]  (uvicorn accepts a float)
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace),  # uvicorn takes whole seconds
     )  # fmt: skip
     return 0
 

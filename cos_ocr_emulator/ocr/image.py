@@ -5,7 +5,8 @@ by poppler through pdf2image at `ocr_pdf_dpi`, only with ispdf=true). JPEG/TIFF/
 is applied, so every coordinate the API returns is in the image *as displayed*, which is what a
 client sees and draws on. Transparency is flattened so the visible pixels contrast with it: dark ink
 onto white, light ink (a white logo on a transparent sticker, which would vanish on white) onto
-black and then inverted, so Tesseract sees print either way. Limits come from Settings: bytes, pixels (checked from the header, before
+black and then inverted, so Tesseract sees print either way. Limits come from Settings: bytes,
+pixels (checked from the header, before
 the pixels are decoded) and PDF pages.
 
 Every failure of Pillow or poppler is translated into a catalogue error in one place,
@@ -226,7 +227,8 @@ def _paper_colour(rgb: np.ndarray, paper: np.ndarray, k: int) -> np.ndarray:
         filled |= ready
         size *= 2
     out[~filled] = np.median(rgb[paper], axis=0) if paper.any() else 255
-    return np.clip(out, 0, 255).astype(np.uint8)
+    colours: np.ndarray = np.clip(out, 0, 255).astype(np.uint8)
+    return colours
 
 
 def _box_sum(values: np.ndarray, k: int) -> np.ndarray:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -71,7 +71,6 @@ class Profile:
     retry_below: float = 70.0
     # Read the page as it is first and run OSD only if that reading does not look upright.
     upright_first: bool = False
-
 
 
 @dataclass(frozen=True)
@@ -177,7 +176,7 @@ class OcrService:
 
     def _cheap_readers(
         self, page: Image.Image, current: int, code: str, job: _Job
-    ) -> tuple[list[RawLine], Any]:
+    ) -> tuple[list[RawLine], Callable[[int], list[RawLine]]]:
         """One-pass grayscale readings of the page turned each way, on a copy of at most TURN_TEST_SIDE."""
         small = imaging.resize(page.convert("L"), imaging.downscale_factor(page, TURN_TEST_SIDE))
         plan_langs = languages.tesseract_languages(code)
@@ -248,7 +247,7 @@ class OcrService:
         return code, raw
 
     def _read_auto(
-        self, page: Image.Image, script: str | None, script_confidence: float, read: Any
+        self, page: Image.Image, script: str | None, script_confidence: float, read: Callable[[str], list[RawLine]]
     ) -> tuple[str, list[RawLine]]:
         """language-type=auto: the language from the script of the characters read, OSD as a hint.
 

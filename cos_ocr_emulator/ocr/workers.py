@@ -9,6 +9,7 @@ during shutdown. Each job is still bounded by `ocr_timeout` through the engine's
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -73,10 +74,8 @@ class Workers:
             if threading.get_ident() == loop_thread:  # already done when the callback was added
                 done.set()
                 return
-            try:
+            with contextlib.suppress(RuntimeError):  # the loop is gone (shutdown): nobody waits any more
                 anyio.from_thread.run_sync(done.set, token=token)
-            except RuntimeError:  # the event loop is gone (shutdown): nobody is waiting any more
-                pass
 
         future.add_done_callback(wake)
         try:

@@ -6,7 +6,8 @@ instance serves one thread at a time (Tesseract objects are not thread-safe), so
 an idle instance for the requested languages or builds a new one, and keeps at most `max_idle`
 idle instances per language set, for the `max_language_sets` most recently used sets (an LRU:
 each set costs 30-150 MB, and a server asked for all 23 language types would otherwise hold them
-all). Retired instances are ended and glibc is asked to return the freed heap to the system. Recognition releases the GIL inside tesserocr, so two worker
+all). Retired instances are ended and glibc is asked to return the freed heap to the system.
+Recognition releases the GIL inside tesserocr, so two worker
 threads really use two cores.
 
 Orientation first uses Tesseract's layout analysis in PSM 1 (automatic segmentation with OSD), which
