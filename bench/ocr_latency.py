@@ -81,13 +81,13 @@ def print_types(rows: list[dict[str, object]]) -> None:
         print(f"{name:24} " + " ".join(f"{c:>22}" for c in cells), flush=True)
 
 
-def compare(names: list[str], repeat: int, baseline: str) -> None:
-    """Before (package in `baseline`) and after (this checkout), alternating per fixture, 3 rounds."""
+def compare(names: list[str], repeat: int, baseline: str, rounds: int) -> None:
+    """Before (package in `baseline`) and after (this checkout), alternating per fixture, `rounds` times."""
     import json
 
     results: dict[str, list[dict[str, object]]] = {"before": [], "after": []}
     for name in names:
-        for _ in range(1 if name == BIG else 3):
+        for _ in range(1 if name == BIG else rounds):
             for label, root in (("before", baseline), ("after", "")):
                 env = {**os.environ, "BENCH_PACKAGE_ROOT": root, "OMP_THREAD_LIMIT": "1"}
                 cmd = [sys.executable, __file__, "--types-only", "--json", "--repeat", str(repeat), "--fixtures", name]
@@ -250,10 +250,11 @@ def main() -> None:
     parser.add_argument("--types-only", action="store_true", help="only the per-type time/CER table")
     parser.add_argument("--json", action="store_true", help="with --types-only: one JSON line")
     parser.add_argument("--baseline", help="another checkout: before/after per-type table")
+    parser.add_argument("--rounds", type=int, default=3, help="with --baseline: alternations per fixture")
     args = parser.parse_args()
     names = realworld_fixtures() if args.realworld else args.fixtures
     if args.baseline:
-        compare(names, args.repeat, args.baseline)
+        compare(names, args.repeat, args.baseline, args.rounds)
     elif args.types_only:
         rows = type_table(names, args.repeat)
         if args.json:
