@@ -203,7 +203,9 @@ def isolate_page(image: Image.Image) -> Image.Image:
     # "bright" blobs are letters, does not: leave that to Tesseract's inversion.
     if not 0.1 < share < 0.95 or float(bright[paper].mean()) < 0.8:
         return image
-    fill = _paper_colour(np.asarray(thumbnail, dtype=np.float32), paper & bright, k)
+    coarse = max(1, max(paper.shape) // _FILL_SIDE)  # the fill is smooth: a coarse grid is enough
+    clean = Image.fromarray((paper & bright).astype(np.uint8) * 255).reduce(coarse)
+    fill = _paper_colour(np.asarray(thumbnail.reduce(coarse), dtype=np.float32), np.asarray(clean) > 127, 3)
     mask = Image.fromarray(paper.astype(np.uint8) * 255).resize(image.size, Image.Resampling.NEAREST)
     out = Image.fromarray(fill).resize(image.size, Image.Resampling.BILINEAR).convert(image.mode)
     out.paste(image, (0, 0), mask)
@@ -242,6 +244,7 @@ def _box_sum(values: np.ndarray, k: int) -> np.ndarray:
 
 
 _MASK_SIDE = 400  # px: the thumbnail the page mask is computed on
+_FILL_SIDE = 80  # px: the grid the table's fill colours are computed on
 
 
 def otsu_threshold(histogram: np.ndarray) -> int:

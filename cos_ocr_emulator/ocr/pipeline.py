@@ -17,7 +17,8 @@ The five API types are different trade-offs, not aliases (docs/ocr-types.md has 
   and a second pass on the plain grayscale page when the first one is unsure.
 Every type reads a page turned a quarter or half turn: when OSD (or, for efficient and fast, which
 skip OSD) cannot vouch for the orientation and the reading looks doubtful, the turns are compared
-by cheap readings. Every type scales text lines taller than 80 px down to ~48 px first, so a
+by cheap readings. On pages over 2000 px every type scales text lines taller than 80 px down to
+~48 px first, so a
 12-megapixel photo costs each type about what a phone screenshot costs.
 """
 
@@ -49,6 +50,8 @@ MAX_UPSCALE = 4.0
 MAX_ENGINE_PIXELS = 16_000_000  # upscaling never produces a page bigger than this
 DOWNSCALE_ABOVE = 80  # px: taller lines (a 12 Mpx photo of a page) are read at DOWNSCALED_LINE height
 DOWNSCALED_LINE = 48
+DOWNSCALE_PAGES_ABOVE = 2000  # px (longest side): only pages this big are scaled down for their text
+MIN_DOWNSCALE = 0.3
 RESCUE_MIN_SKEW = 1.0  # degrees: efficient/fast straighten a page that read as nothing beyond this
 TURN_TEST_SIDE = 1000  # px: the cheap readings that compare quarter turns use at most this side
 TURN_TEST_BAND = 320  # px: and only a horizontal band this tall through the middle of the turned page
@@ -344,9 +347,11 @@ def _scale_factor(page: Image.Image, profile: Profile) -> float:
     factor = 1.0
     if profile.max_side is not None:
         factor = imaging.downscale_factor(page, profile.max_side)
-    height = _line_height(page)
-    if height is not None and height * factor > DOWNSCALE_ABOVE:
-        factor = DOWNSCALED_LINE / height  # big text costs time and gains nothing
+    height = _line_height(page) if profile.upscale or max(page.size) > DOWNSCALE_PAGES_ABOVE else None
+    if height is not None and height * factor > DOWNSCALE_ABOVE and max(page.size) > DOWNSCALE_PAGES_ABOVE:
+        # Big text on a big photo costs time and gains nothing. (Line heights of a tilted page that
+        # was not straightened are overestimated, hence the floor.)
+        factor = max(DOWNSCALED_LINE / height, MIN_DOWNSCALE)
     elif profile.upscale and height is not None and height < UPSCALE_BELOW:
         ceiling = (MAX_ENGINE_PIXELS / max(1, page.width * page.height)) ** 0.5
         factor = max(1.0, min(TARGET_LINE_HEIGHT / height, MAX_UPSCALE, ceiling))

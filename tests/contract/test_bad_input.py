@@ -235,9 +235,7 @@ def test_unknown_subresource(disk: RunningEmulator, stored: str, method: str) ->
 
 def test_post_on_object(disk: RunningEmulator, stored: str) -> None:
     resp = raw_request(disk, "POST", stored, body=b"")
-    assert_error(
-        resp, 405, "MethodNotAllowed", "POST is not allowed on an object; allowed: DELETE, GET, HEAD, PUT."
-    )
+    assert_error(resp, 405, "MethodNotAllowed", "POST is not allowed on an object; allowed: DELETE, GET, HEAD, PUT.")
     assert resp.header("Allow")
 
 

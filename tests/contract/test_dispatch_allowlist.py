@@ -44,7 +44,9 @@ def test_live_channel_switch_does_not_overwrite_the_object(emu: RunningEmulator,
     assert body == b"keep me"
 
 
-def test_vod_playlist_is_not_implemented_rather_than_a_405_listing_post(client: CosS3Client, emu: RunningEmulator) -> None:
+def test_vod_playlist_is_not_implemented_rather_than_a_405_listing_post(
+    client: CosS3Client, emu: RunningEmulator
+) -> None:
     with pytest.raises(CosServiceError) as info:
         client.post_vod_playlist(
             Bucket=emu.bucket, ChannelName="ch1", PlaylistName="a.m3u8", StartTime=1611218201, EndTime=1611218300
