@@ -18,8 +18,7 @@ The five API types are different trade-offs, not aliases (docs/ocr-types.md has 
 Every type reads a page turned a quarter or half turn: when OSD (or, for efficient and fast, which
 skip OSD) cannot vouch for the orientation and the reading looks doubtful, the turns are compared
 by cheap readings. On pages over 2000 px every type scales text lines taller than 80 px down to
-~48 px first, so a
-12-megapixel photo costs each type about what a phone screenshot costs.
+~48 px first, so a 12-megapixel photo costs each type about what a phone screenshot costs.
 """
 
 from __future__ import annotations
