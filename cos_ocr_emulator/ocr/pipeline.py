@@ -17,8 +17,8 @@ The five API types are different trade-offs, not aliases (docs/ocr-types.md has 
   and a second pass on the plain grayscale page when the first one is unsure.
 Every type reads a page turned a quarter or half turn: when OSD (or, for efficient and fast, which
 skip OSD) cannot vouch for the orientation and the reading looks doubtful, the turns are compared
-by cheap readings. On pages over 2000 px every type scales text lines taller than 80 px down to
-~48 px first, so a 12-megapixel photo costs each type about what a phone screenshot costs.
+by cheap readings. On pages over 2000 px every type first scales text lines taller than 50 px down
+to ~40 px, so a 12-megapixel photo costs each type about what a phone screenshot costs.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ TARGET_LINE_HEIGHT = 40  # px: where Tesseract's LSTM reads best (it was trained
 UPSCALE_BELOW = 20  # px: line height under which accurate upscales (bigger text only gains noise)
 MAX_UPSCALE = 4.0
 MAX_ENGINE_PIXELS = 16_000_000  # upscaling never produces a page bigger than this
-DOWNSCALE_ABOVE = 80  # px: taller lines (a 12 Mpx photo of a page) are read at DOWNSCALED_LINE height
-DOWNSCALED_LINE = 48
+DOWNSCALE_ABOVE = 50  # px: on a big page, taller lines (a 12 Mpx photo) are read at DOWNSCALED_LINE height
+DOWNSCALED_LINE = TARGET_LINE_HEIGHT
 DOWNSCALE_PAGES_ABOVE = 2000  # px (longest side): only pages this big are scaled down for their text
 MIN_DOWNSCALE = 0.3
 RESCUE_MIN_SKEW = 1.0  # degrees: efficient/fast straighten a page that read as nothing beyond this
@@ -146,6 +146,8 @@ class OcrService:
             )
         loaded = imaging.load(data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber)
         page = imaging.isolate_page(loaded.image)
+        prescale = _prescale(page)
+        page = imaging.resize(page, prescale)
         profile = job.profile
         has_osd = "osd" in languages.installed_languages()
         attempt: _Attempt | None = None
@@ -154,7 +156,7 @@ class OcrService:
             # page) only when the reading says otherwise.
             attempt = self._attempt(page, 0, None, job)
             if turns.looks_upright(attempt.raw):
-                return self._finish(attempt, req, loaded.pdf_page_size)
+                return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
         found = None
         if (profile.osd or code == "auto") and has_osd:
             job.remaining()
@@ -175,7 +177,7 @@ class OcrService:
             # at all; only then is the skew measured and the page read once more, straightened.
             tilted = replace(job, profile=replace(profile, min_skew=RESCUE_MIN_SKEW))
             attempt = self._attempt(page, int(attempt.angle), script, tilted)
-        return self._finish(attempt, req, loaded.pdf_page_size)
+        return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
 
     def _cheap_readers(
         self, page: Image.Image, current: int, code: str, job: _Job
@@ -293,6 +295,9 @@ class OcrService:
             "tessdata": str(languages.tessdata_dir()),
             "languages": sorted(languages.installed_languages()),
             "workers": self.workers,
+            "busy": self._threads.busy,
+            "ocr_timeout": self.settings.ocr_timeout,
+            "engine_cache": self.settings.ocr_engine_cache,
             "omp_thread_limit": os.environ.get("OMP_THREAD_LIMIT"),
         }
 
@@ -346,22 +351,35 @@ def _scale_factor(page: Image.Image, profile: Profile) -> float:
     factor = 1.0
     if profile.max_side is not None:
         factor = imaging.downscale_factor(page, profile.max_side)
-    height = _line_height(page) if profile.upscale or max(page.size) > DOWNSCALE_PAGES_ABOVE else None
-    if height is not None and height * factor > DOWNSCALE_ABOVE and max(page.size) > DOWNSCALE_PAGES_ABOVE:
-        # Big text on a big photo costs time and gains nothing. (Line heights of a tilted page that
-        # was not straightened are overestimated, hence the floor.)
-        factor = max(DOWNSCALED_LINE / height, MIN_DOWNSCALE)
-    elif profile.upscale and height is not None and height < UPSCALE_BELOW:
+    height = imaging.line_height(page.convert("L")) if profile.upscale else None
+    if height is not None and height < UPSCALE_BELOW:
         ceiling = (MAX_ENGINE_PIXELS / max(1, page.width * page.height)) ** 0.5
         factor = max(1.0, min(TARGET_LINE_HEIGHT / height, MAX_UPSCALE, ceiling))
     return factor
 
 
-def _line_height(page: Image.Image) -> float | None:
-    """Median text line height of the page in its own pixels, measured on a copy of bounded size."""
+def _prescale(page: Image.Image) -> float:
+    """How much to shrink a big page before anything else: big text costs time and gains nothing.
+
+    The line height is measured on a straightened copy of at most MEASURE_SIDE (on a tilted page
+    the rows of a line smear into one tall band), and the floor guards against a misreading."""
+    if max(page.size) <= DOWNSCALE_PAGES_ABOVE:
+        return 1.0
     shrink = imaging.downscale_factor(page, MEASURE_SIDE)
-    height = imaging.line_height(imaging.resize(page.convert("L"), shrink))
-    return None if height is None else height / shrink
+    small = imaging.resize(page.convert("L"), shrink)
+    skew = orient.estimate_skew(small)
+    height = imaging.line_height(_rotate(small, skew)[1] if abs(skew) >= 0.5 else small)
+    if height is None or height / shrink <= DOWNSCALE_ABOVE:
+        return 1.0
+    return max(DOWNSCALED_LINE * shrink / height, MIN_DOWNSCALE)
+
+
+def _in_original_scale(attempt: _Attempt, prescale: float) -> _Attempt:
+    """An attempt on the prescaled page, with its transforms restated for the page the client sent."""
+    if prescale == 1.0:
+        return attempt
+    to_corrected = orient.scaling(prescale).then(attempt.to_corrected).then(orient.scaling(1 / prescale))
+    return replace(attempt, to_corrected=to_corrected, factor=attempt.factor * prescale)
 
 
 def _filter(page: Image.Image, mode: str) -> Image.Image:

@@ -6,6 +6,7 @@ so signals, thread teardown and RSS are those of the real thing.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -78,7 +79,11 @@ def test_signal_with_ocr_in_flight_stops_within_the_grace_period(sig: signal.Sig
 
         client = threading.Thread(target=request)
         client.start()
-        time.sleep(1.5)  # decoding 12 Mpx alone takes longer: the job is in flight
+        for _ in range(600):  # until a worker has taken the job (health shows it busy)
+            with urllib.request.urlopen(f"{base}/_emulator/health", timeout=30) as response:
+                if json.loads(response.read())["ocr"]["busy"]:
+                    break
+            time.sleep(0.02)
         assert not outcome, "the OCR request finished before the signal; the test proves nothing"
         proc.send_signal(sig)
         code = proc.wait(timeout=grace + 20)  # raises if the server waited for Tesseract instead
