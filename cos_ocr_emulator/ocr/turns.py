@@ -21,6 +21,9 @@ from cos_ocr_emulator.ocr.engine.base import RawLine
 UPRIGHT_MIN_CONFIDENCE = 75.0
 UPRIGHT_MIN_CHARS = 8
 PLAUSIBLE_SHARE = 0.8  # of the characters read, in words shaped like words
+# Below this mean confidence a reading is garbled whatever its words look like: PSM 6 on a page
+# turned 90° reads short fragments ('CE', 'oe', 'eg') at ~30.
+GARBLED_BELOW = 40.0
 SWITCH_MARGIN = 1.25  # another turn must score this much better than the upright reading
 
 _EDGE_PUNCTUATION = "\"'`.,;:!?()[]{}<>«»‘’“”|/\\-_*#~"
@@ -91,12 +94,12 @@ def looks_upright(raw: list[RawLine]) -> bool:
 def doubtful(raw: list[RawLine]) -> bool:
     """A reading worth checking against the other quarter turns: vertical lines or implausible words.
 
-    A plausible but low-confidence reading (a blurry photo) is not doubtful: turning it would only
-    cost time.
+    A plausible reading of middling confidence (a blurry photo) is not doubtful: turning it would
+    only cost time.
     """
     if not raw:
         return False  # nothing read at all: a blank page, not a turned one
-    return not horizontal(raw) or plausible_share(raw) < PLAUSIBLE_SHARE
+    return not horizontal(raw) or plausible_share(raw) < PLAUSIBLE_SHARE or mean_confidence(raw) < GARBLED_BELOW
 
 
 def best_turn(current: int, reading: list[RawLine], read: Callable[[int], list[RawLine]]) -> int:
