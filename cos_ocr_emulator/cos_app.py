@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import time
 
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from cos_ocr_emulator.addressing import Target, resolve
 from cos_ocr_emulator.admin.inject import inject
 from cos_ocr_emulator.asgi import headers
 from cos_ocr_emulator.auth.keys import authorize
-from cos_ocr_emulator.auth.verify import SignedRequest, authenticate
+from cos_ocr_emulator.auth.verify import ANONYMOUS, AuthOutcome, SignedRequest, authenticate
+from cos_ocr_emulator.cos.access import anonymous_read_allowed
 from cos_ocr_emulator.cos.context import Ctx
-from cos_ocr_emulator.dispatch import match
+from cos_ocr_emulator.cos.cors import cors_headers
+from cos_ocr_emulator.dispatch import Rule, match
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_KEYS
 from cos_ocr_emulator.record import RequestRecord
@@ -66,23 +69,42 @@ class CosApp:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, record: RequestRecord) -> None:
-        state = self.state
-        req = parse_request(scope, state)
+        req = parse_request(scope, self.state)
         ci_process = req.param("ci-process")
         record.bucket, record.key, record.ci_process = req.target.bucket, req.key or None, ci_process
         rule = match(req.method, req.target.kind, set(req.params), set(req.headers), ci_process)
         if not isinstance(rule, CosError):
             record.operation = rule.operation
+        # A request with an Origin that a CORS rule allows gets the Access-Control-* headers on every
+        # answer, a refusal by auth included: a browser can only read an answer it is allowed to see.
+        cors = bool(req.header("origin")) and (isinstance(rule, CosError) or not rule.unsigned)
+        try:
+            response = await self._serve(req, rule, receive, record)
+        except CosError as exc:
+            if cors:
+                exc.headers.update(cors_headers(self.state.store, req))
+            raise
+        if cors:
+            response.headers.update(cors_headers(self.state.store, req))
+        await response(scope, receive, send)
+
+    async def _serve(self, req: CosRequest, rule: Rule | CosError, receive: Receive, record: RequestRecord) -> Response:
+        state = self.state
         record.auth = "refused"
-        outcome = authenticate(
-            SignedRequest(
-                method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
-            ),
-            state.settings,
-            time.time(),  # signatures are checked against the real clock, even in deterministic mode
-            public_read=state.is_public(req.target.bucket),
-            read_only=not isinstance(rule, CosError) and rule.read_only,
-        )
+        if not isinstance(rule, CosError) and rule.unsigned:
+            # A browser sends its preflight to the URL it will use, presigned query and all, but never
+            # signs the OPTIONS itself: the CORS rules alone decide.
+            outcome = AuthOutcome(ANONYMOUS, "anonymous")
+        else:
+            outcome = authenticate(
+                SignedRequest(
+                    method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
+                ),
+                state.settings,
+                time.time(),  # signatures are checked against the real clock, even in deterministic mode
+                public_read=lambda: _anonymous_may(state, req, rule),
+                read_only=not isinstance(rule, CosError) and rule.read_only,
+            )
         record.auth, record.secret_id = outcome.verdict, outcome.principal.secret_id
         if isinstance(rule, CosError):
             raise rule
@@ -92,7 +114,14 @@ class CosApp:
             req.target.bucket, req.key, rule.operation, retry=req.header("x-cos-sdk-retry") == "true"
         )
         if fault is None:
-            response = await rule.handler(ctx)
-        else:
-            response = await inject(fault, record, lambda: rule.handler(ctx))
-        await response(scope, receive, send)
+            return await rule.handler(ctx)
+        return await inject(fault, record, lambda: rule.handler(ctx))
+
+
+def _anonymous_may(state: EmulatorState, req: CosRequest, rule: Rule | CosError) -> bool:
+    """Asked only for an unsigned read: the ACLs and policy are looked up then, not on every request."""
+    if isinstance(rule, CosError):
+        return False
+    return anonymous_read_allowed(
+        state.store, state.settings, rule.action, rule.operation, req.target.bucket, req.key, req.version_id
+    )

@@ -21,8 +21,35 @@ from typing import TYPE_CHECKING, Literal
 from starlette.responses import Response
 
 from cos_ocr_emulator.ci.ocr import ocr
-from cos_ocr_emulator.cos import bucket, multipart, object
+from cos_ocr_emulator.cos import (
+    acl,
+    append,
+    bucket,
+    cors,
+    multipart,
+    object,
+    policy,
+    restore,
+    symlink,
+    tagging,
+    versioning,
+)
+from cos_ocr_emulator.cos import config_extras as cx
+from cos_ocr_emulator.cos.config_extras import check_logging_target, check_versioning_enabled
+from cos_ocr_emulator.cos.configs import delete_config as cdel
+from cos_ocr_emulator.cos.configs import get_config as cget
+from cos_ocr_emulator.cos.configs import put_config as cput
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.sdk_scope import coverage_markdown
+from cos_ocr_emulator.xml.configs_access import DOMAIN, ENCRYPTION, LOGGING, ORIGIN, REFERER, RESPONSE_CONTROL, WEBSITE
+from cos_ocr_emulator.xml.configs_data import (
+    INTELLIGENT_TIERING,
+    INTELLIGENT_TIERING_V2,
+    INVENTORY,
+    LIFECYCLE,
+    OBJECT_LOCK,
+    REPLICATION,
+)
 
 if TYPE_CHECKING:
     from cos_ocr_emulator.cos.context import Ctx
@@ -43,6 +70,7 @@ class Rule:
     read_only: bool = False  # anonymous requests may reach it on a public-read bucket
     accepts: tuple[str, ...] = ()  # sub-resources it takes when present (e.g. versionid)
     cam_action: str | None = None  # defaults to cos:<operation>
+    unsigned: bool = False  # never signed by clients (a browser's CORS preflight): no authentication
 
     @property
     def action(self) -> str:
@@ -60,6 +88,63 @@ RULES: tuple[Rule, ...] = (
     Rule("OCR", "GET", "bucket", ocr, ci_process="OCR", read_only=True, cam_action="ci:CreateOCRJob"),
     Rule("GetBucketLocation", "GET", "bucket", bucket.get_bucket_location, ("location",), read_only=True),
     Rule("ListMultipartUploads", "GET", "bucket", multipart.list_multipart_uploads, ("uploads",)),
+    Rule("GetBucketACL", "GET", "bucket", acl.get_bucket_acl, ("acl",)),
+    Rule("PutBucketACL", "PUT", "bucket", acl.put_bucket_acl, ("acl",)),
+    Rule("GetBucketCORS", "GET", "bucket", cors.get_bucket_cors, ("cors",)),
+    Rule("PutBucketCORS", "PUT", "bucket", cors.put_bucket_cors, ("cors",)),
+    Rule("DeleteBucketCORS", "DELETE", "bucket", cors.delete_bucket_cors, ("cors",)),
+    Rule("GetBucketTagging", "GET", "bucket", tagging.get_bucket_tagging, ("tagging",)),
+    Rule("PutBucketTagging", "PUT", "bucket", tagging.put_bucket_tagging, ("tagging",)),
+    Rule("DeleteBucketTagging", "DELETE", "bucket", tagging.delete_bucket_tagging, ("tagging",)),
+    Rule("GetBucketVersioning", "GET", "bucket", versioning.get_bucket_versioning, ("versioning",)),
+    Rule("PutBucketVersioning", "PUT", "bucket", versioning.put_bucket_versioning, ("versioning",)),
+    Rule("ListObjectVersions", "GET", "bucket", versioning.list_object_versions, ("versions",), read_only=True, cam_action="cos:GetBucketObjectVersions"),
+    Rule("GetBucketPolicy", "GET", "bucket", policy.get_bucket_policy, ("policy",)),
+    Rule("PutBucketPolicy", "PUT", "bucket", policy.put_bucket_policy, ("policy",)),
+    Rule("DeleteBucketPolicy", "DELETE", "bucket", policy.delete_bucket_policy, ("policy",)),
+    # Stored configurations (cos/configs.py: one ConfigSpec each, in xml/configs_*.py)
+    Rule("GetBucketReferer", "GET", "bucket", cget(REFERER), ("referer",)),
+    Rule("PutBucketReferer", "PUT", "bucket", cput(REFERER), ("referer",)),  # an empty body deletes (the SDKs' delete)
+    Rule("GetBucketEncryption", "GET", "bucket", cget(ENCRYPTION), ("encryption",)),
+    Rule("PutBucketEncryption", "PUT", "bucket", cput(ENCRYPTION), ("encryption",)),
+    Rule("DeleteBucketEncryption", "DELETE", "bucket", cdel(ENCRYPTION), ("encryption",)),
+    Rule("GetBucketLifecycle", "GET", "bucket", cget(LIFECYCLE), ("lifecycle",)),
+    Rule("PutBucketLifecycle", "PUT", "bucket", cput(LIFECYCLE), ("lifecycle",)),
+    Rule("DeleteBucketLifecycle", "DELETE", "bucket", cdel(LIFECYCLE), ("lifecycle",)),
+    Rule("GetBucketWebsite", "GET", "bucket", cget(WEBSITE), ("website",)),
+    Rule("PutBucketWebsite", "PUT", "bucket", cput(WEBSITE), ("website",)),
+    Rule("DeleteBucketWebsite", "DELETE", "bucket", cdel(WEBSITE), ("website",)),
+    Rule("GetBucketLogging", "GET", "bucket", cget(LOGGING), ("logging",)),
+    Rule("PutBucketLogging", "PUT", "bucket", cput(LOGGING, check_logging_target), ("logging",)),
+    Rule("GetBucketInventory", "GET", "bucket", cget(INVENTORY), ("inventory", "id")),
+    Rule("ListBucketInventoryConfigurations", "GET", "bucket", cx.list_inventory, ("inventory",), cam_action="cos:GetBucketInventory"),
+    Rule("PutBucketInventory", "PUT", "bucket", cput(INVENTORY), ("inventory",)),
+    Rule("DeleteBucketInventory", "DELETE", "bucket", cdel(INVENTORY), ("inventory",)),
+    Rule("PostBucketInventory", "POST", "bucket", cx.post_inventory, ("inventory",)),
+    Rule("GetBucketDomain", "GET", "bucket", cget(DOMAIN), ("domain",)),
+    Rule("PutBucketDomain", "PUT", "bucket", cput(DOMAIN), ("domain",)),
+    Rule("DeleteBucketDomain", "DELETE", "bucket", cdel(DOMAIN), ("domain",)),
+    Rule("GetBucketDomainCertificate", "GET", "bucket", cx.get_domain_certificate, ("domaincertificate",)),
+    Rule("PutBucketDomainCertificate", "PUT", "bucket", cx.put_domain_certificate, ("domaincertificate",)),
+    Rule("DeleteBucketDomainCertificate", "DELETE", "bucket", cx.delete_domain_certificate, ("domaincertificate",)),
+    Rule("GetBucketReplication", "GET", "bucket", cget(REPLICATION), ("replication",)),
+    Rule("PutBucketReplication", "PUT", "bucket", cput(REPLICATION, check_versioning_enabled), ("replication",)),
+    Rule("DeleteBucketReplication", "DELETE", "bucket", cdel(REPLICATION), ("replication",)),
+    Rule("GetBucketIntelligentTiering", "GET", "bucket", cget(INTELLIGENT_TIERING), ("intelligenttiering",)),
+    Rule("PutBucketIntelligentTiering", "PUT", "bucket", cput(INTELLIGENT_TIERING), ("intelligenttiering",)),
+    Rule("GetBucketIntelligentTieringV2", "GET", "bucket", cget(INTELLIGENT_TIERING_V2), ("intelligent-tiering", "id"), cam_action="cos:GetBucketIntelligentTiering"),
+    Rule("ListBucketIntelligentTiering", "GET", "bucket", cx.list_intelligent_tiering, ("intelligent-tiering",), cam_action="cos:GetBucketIntelligentTiering"),
+    Rule("PutBucketIntelligentTieringV2", "PUT", "bucket", cput(INTELLIGENT_TIERING_V2), ("intelligent-tiering",), cam_action="cos:PutBucketIntelligentTiering"),
+    Rule("DeleteBucketIntelligentTieringV2", "DELETE", "bucket", cdel(INTELLIGENT_TIERING_V2), ("intelligent-tiering",), cam_action="cos:DeleteBucketIntelligentTiering"),
+    Rule("GetBucketObjectLock", "GET", "bucket", cget(OBJECT_LOCK), ("object-lock",)),
+    Rule("PutBucketObjectLock", "PUT", "bucket", cput(OBJECT_LOCK), ("object-lock",)),  # once on, it stays on: no DELETE
+    Rule("GetBucketOrigin", "GET", "bucket", cget(ORIGIN), ("origin",)),
+    Rule("PutBucketOrigin", "PUT", "bucket", cput(ORIGIN), ("origin",)),
+    Rule("DeleteBucketOrigin", "DELETE", "bucket", cdel(ORIGIN), ("origin",)),
+    Rule("GetBucketResponseControl", "GET", "bucket", cget(RESPONSE_CONTROL), ("response-control",)),
+    Rule("PutBucketResponseControl", "PUT", "bucket", cput(RESPONSE_CONTROL), ("response-control",)),
+    Rule("DeleteBucketResponseControl", "DELETE", "bucket", cdel(RESPONSE_CONTROL), ("response-control",)),
+    Rule("OptionsObject", "OPTIONS", "bucket", cors.options_object, unsigned=True),
     Rule("ListObjects", "GET", "bucket", bucket.list_objects, read_only=True),
     Rule("HeadBucket", "HEAD", "bucket", bucket.head_bucket, read_only=True),
     Rule("PutBucket", "PUT", "bucket", bucket.put_bucket),
@@ -68,14 +153,24 @@ RULES: tuple[Rule, ...] = (
     # Object level
     Rule("OCR", "GET", "object", ocr, ci_process="OCR", read_only=True, cam_action="ci:CreateOCRJob"),
     Rule("ListParts", "GET", "object", multipart.list_parts, ("uploadid",)),
-    Rule("GetObject", "GET", "object", object.get_object, read_only=True),
-    Rule("HeadObject", "HEAD", "object", object.head_object, read_only=True),
+    Rule("GetObjectACL", "GET", "object", acl.get_object_acl, ("acl",), accepts=("versionid",)),
+    Rule("PutObjectACL", "PUT", "object", acl.put_object_acl, ("acl",), accepts=("versionid",)),
+    Rule("GetObjectTagging", "GET", "object", tagging.get_object_tagging, ("tagging",), accepts=("versionid",)),
+    Rule("PutObjectTagging", "PUT", "object", tagging.put_object_tagging, ("tagging",), accepts=("versionid",)),
+    Rule("DeleteObjectTagging", "DELETE", "object", tagging.delete_object_tagging, ("tagging",), accepts=("versionid",)),
+    Rule("AppendObject", "POST", "object", append.append_object, ("append",)),
+    Rule("PostObjectRestore", "POST", "object", restore.restore_object, ("restore",), accepts=("versionid",)),
+    Rule("PutSymlink", "PUT", "object", symlink.put_symlink, ("symlink",)),
+    Rule("GetSymlink", "GET", "object", symlink.get_symlink, ("symlink",), accepts=("versionid",)),
+    Rule("OptionsObject", "OPTIONS", "object", cors.options_object, unsigned=True),
+    Rule("GetObject", "GET", "object", object.get_object, read_only=True, accepts=("versionid",)),
+    Rule("HeadObject", "HEAD", "object", object.head_object, read_only=True, accepts=("versionid",)),
     Rule("UploadPartCopy", "PUT", "object", multipart.upload_part_copy, ("partnumber", "uploadid"), header="x-cos-copy-source"),
     Rule("UploadPart", "PUT", "object", multipart.upload_part, ("partnumber", "uploadid")),
     Rule("PutObjectCopy", "PUT", "object", object.put_object_copy, header="x-cos-copy-source"),
     Rule("PutObject", "PUT", "object", object.put_object),
     Rule("AbortMultipartUpload", "DELETE", "object", multipart.abort_multipart_upload, ("uploadid",)),
-    Rule("DeleteObject", "DELETE", "object", object.delete_object),
+    Rule("DeleteObject", "DELETE", "object", object.delete_object, accepts=("versionid",)),
     Rule("InitiateMultipartUpload", "POST", "object", multipart.initiate_multipart_upload, ("uploads",)),
     Rule("CompleteMultipartUpload", "POST", "object", multipart.complete_multipart_upload, ("uploadid",)),
 )
@@ -181,6 +276,7 @@ def supported_markdown() -> str:
         "`501 NotImplemented`: " + ", ".join(f"`{name}`" for name in missing) + ".",
         "",
     ]
+    lines += coverage_markdown()
     return "\n".join(lines)
 
 

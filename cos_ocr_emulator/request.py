@@ -56,6 +56,11 @@ class CosRequest:
         return self.headers.get(name.lower(), default)
 
     @property
+    def version_id(self) -> str | None:
+        """`versionId`, None when absent or empty (Go's Download sends `?versionId=` for the current one)."""
+        return self.param("versionid") or None
+
+    @property
     def bucket(self) -> str:
         assert self.target.bucket is not None
         return self.target.bucket

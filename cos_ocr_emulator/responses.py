@@ -13,7 +13,7 @@ from email.utils import format_datetime
 
 from starlette.responses import Response
 
-from cos_ocr_emulator.storage.models import ObjectInfo
+from cos_ocr_emulator.storage.models import NULL_VERSION, ObjectInfo
 
 SERVER_COS = "tencent-cos"
 SERVER_CI = "tencent-ci"
@@ -60,6 +60,10 @@ def object_headers(info: ObjectInfo) -> dict[str, str]:
     }
     if info.storage_class != "STANDARD":
         headers["x-cos-storage-class"] = info.storage_class
+    if info.version_id != NULL_VERSION:
+        headers["x-cos-version-id"] = info.version_id
+    if info.tags:
+        headers["x-cos-tagging-count"] = str(len(info.tags))
     headers.update(info.headers)
     headers.update(info.meta)
     return headers

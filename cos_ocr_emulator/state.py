@@ -11,7 +11,6 @@ from cos_ocr_emulator.admin.faults import FaultBook, FaultRule, sdk_fault_rule
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ids import IdSource
-from cos_ocr_emulator.limits import MAX_KEYS
 from cos_ocr_emulator.record import Journal
 from cos_ocr_emulator.storage import open_store
 from cos_ocr_emulator.storage.base import Store
@@ -64,13 +63,7 @@ class EmulatorState:
             self.journal.clear()
 
     def _empty_bucket(self, bucket: str) -> None:
-        while True:
-            listing = self.store.list_objects(bucket, max_keys=MAX_KEYS)
-            self.store.delete_objects(bucket, [obj.key for obj in listing.contents])
-            for upload in self.store.list_uploads(bucket):
-                self.store.abort_upload(bucket, upload.key, upload.upload_id)
-            if not listing.is_truncated:
-                break
+        self.store.purge_bucket(bucket)
 
     @property
     def ocr(self) -> OcrService:
@@ -92,16 +85,6 @@ class EmulatorState:
         names = {b.name for b in self.store.list_buckets()}
         if self.settings.default_bucket not in names:
             self.store.create_bucket(self.settings.default_bucket, self.settings.region)
-
-    def is_public(self, bucket: str | None) -> bool:
-        if bucket is None:
-            return False
-        if bucket in self.settings.public_buckets:
-            return True
-        try:
-            return self.store.get_bucket(bucket).public_read
-        except CosError:
-            return False
 
     def bucket_exists(self, name: str) -> bool:
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cos_ocr_emulator.auth import signing
@@ -51,14 +51,21 @@ ANONYMOUS = Principal(None, None)
 
 
 def authenticate(
-    req: SignedRequest, settings: Settings, now: float, *, public_read: bool = False, read_only: bool = False
+    req: SignedRequest,
+    settings: Settings,
+    now: float,
+    *,
+    public_read: bool | Callable[[], bool] = False,
+    read_only: bool = False,
 ) -> AuthOutcome:
+    """`public_read` (a value, or a function asked only when the request is unsigned and read-only) says
+    whether everyone may read the resource."""
     if settings.auth_mode == "off":
         return AuthOutcome(ANONYMOUS, "auth-off")
     fields, verdict, query = _gather(req)
     if fields is None:
         # Python's Anonymous=True sends an empty Authorization header (§1.1); treated as no signature.
-        if public_read and read_only:
+        if read_only and (public_read() if callable(public_read) else public_read):
             return AuthOutcome(ANONYMOUS, "anonymous")
         raise CosError("AccessDenied", _ANONYMOUS_DENIED)
 

@@ -16,6 +16,8 @@ from starlette.responses import Response
 from cos_ocr_emulator.addressing import bucket_from_host, resolve, split_host
 from cos_ocr_emulator.admin.canned import result_from_json
 from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.cos.restore import check_readable
+from cos_ocr_emulator.cos.symlink import follow
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ocr.request import OcrRequest
 from cos_ocr_emulator.ocr.source import decode_detect_url, fetch_detect_url
@@ -34,7 +36,7 @@ async def ocr(ctx: Ctx) -> Response:
         raise CosError("InvalidArgument", "Give an object key in the path or a detect-url parameter.")
     key = None if url is not None else ctx.req.key
     # Looked up first: NoSuchKey even when a canned result exists.
-    info = await ctx.store.head_object(ctx.req.bucket, key) if key is not None else None
+    info = await follow(ctx, await ctx.store.head_object(ctx.req.bucket, key)) if key is not None else None
     canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
     if canned is None:
         if info is not None:
@@ -52,6 +54,7 @@ async def ocr(ctx: Ctx) -> Response:
 
 
 async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
+    check_readable(info)  # an archived object is processed only once restored, as in COS
     if info.size > ctx.settings.ocr_max_image_bytes:
         raise CosError(
             "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."

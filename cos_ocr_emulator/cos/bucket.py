@@ -1,8 +1,8 @@
 """Bucket operations: PutBucket, HeadBucket, DeleteBucket, ListObjects (v1), GetBucketLocation,
 DeleteMultipleObjects, and ListBuckets on the service host.
 
-Deviations (docs/deviations.md): ACL/CORS/lifecycle sub-resources answer 501; every bucket lives in
-the configured region unless the request's host names another.
+Deviations (docs/deviations.md): every bucket lives in the configured region unless the request's host
+names another.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from cos_ocr_emulator.addressing import is_valid_bucket_name
+from cos_ocr_emulator.cos.acl import ACL
+from cos_ocr_emulator.cos.acl_model import acl_from_headers
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_KEYS
@@ -29,8 +31,10 @@ async def put_bucket(ctx: Ctx) -> Response:
         raise CosError("InvalidBucketName", f"{name!r} is not a valid bucket name (<name>-<appid>, lower case).")
     if not name.endswith(ctx.settings.bucket_suffix):
         raise CosError("InvalidBucketName", f"Bucket names here end with the APPID -{ctx.settings.appid}.")
-    public = (ctx.req.header("x-cos-acl") or "").lower() in {"public-read", "public-read-write"}
-    await ctx.store.create_bucket(name, ctx.req.target.region or ctx.settings.region, public_read=public)
+    acl = acl_from_headers(ctx.req.headers, for_object=False)  # a bad x-cos-acl creates nothing
+    await ctx.store.create_bucket(name, ctx.req.target.region or ctx.settings.region)
+    if acl is not None:
+        await ctx.store.put_bucket_config(name, ACL, acl)
     return empty_response()
 
 
@@ -76,8 +80,9 @@ async def delete_multiple_objects(ctx: Ctx) -> Response:
     await ctx.store.get_bucket(ctx.req.bucket)
     keys, quiet = parse_delete(await ctx.body_bytes())
     url_encode = _url_encoding(ctx)
-    await ctx.store.delete_objects(ctx.req.bucket, keys)
-    return xml_response(render_delete_result(keys, [], quiet=quiet, url_encode=url_encode))
+    outcomes = await ctx.store.delete_objects(ctx.req.bucket, keys)
+    deleted = [(key, version, outcome) for (key, version), outcome in zip(keys, outcomes, strict=True)]
+    return xml_response(render_delete_result(deleted, [], quiet=quiet, url_encode=url_encode))
 
 
 async def list_buckets(ctx: Ctx) -> Response:

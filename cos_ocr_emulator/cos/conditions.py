@@ -94,6 +94,16 @@ def parse_content_md5(header: str | None) -> str | None:
     return raw.hex()
 
 
+def copy_source_version(header: str) -> str | None:
+    """The `?versionId=` of an x-cos-copy-source, if any."""
+    _, _, query = header.partition("?")
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name.lower() == "versionid" and value:
+            return unquote(value)
+    return None
+
+
 def parse_copy_source(header: str) -> tuple[str, str]:
     """x-cos-copy-source → (bucket, key).
 

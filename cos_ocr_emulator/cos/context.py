@@ -10,6 +10,9 @@ from starlette.types import Receive
 
 from cos_ocr_emulator.asgi import body_chunks
 from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.cos.acl_model import DEFAULT, acl_from_headers
+from cos_ocr_emulator.cos.sse import sse_headers
+from cos_ocr_emulator.cos.tags_header import tags_from_header
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_XML_BODY
 from cos_ocr_emulator.record import RequestRecord
@@ -56,15 +59,20 @@ class Ctx:
         return b"".join(chunks)
 
     def new_object(self) -> NewObject:
-        """Content type, stored headers and x-cos-meta-* from the request headers."""
+        """Content type, stored headers, x-cos-meta-*, ACL (x-cos-acl, x-cos-grant-*) and x-cos-tagging
+        from the request headers; a bad value is refused before any byte is stored."""
         storage_class = (self.req.header("x-cos-storage-class") or "STANDARD").upper()
         if storage_class not in STORAGE_CLASSES:
             raise CosError("InvalidArgument", f"x-cos-storage-class {storage_class!r} is not a COS storage class.")
         stored = {name: value for name in STORED_HEADERS if (value := self.req.header(name))}
+        # A metadata read (microseconds): the synchronous store is fine here.
+        stored.update(sse_headers(self.req.headers, self.store.sync.get_bucket_config(self.req.bucket, "encryption")))
         meta = {name: value for name, value in self.req.headers.items() if name.startswith("x-cos-meta-")}
         return NewObject(
             content_type=self.req.header("content-type") or "application/octet-stream",
             storage_class=storage_class,
             headers=stored,
             meta=meta,
+            acl=acl_from_headers(self.req.headers, for_object=True) or DEFAULT,
+            tags=tags_from_header(self.req.header("x-cos-tagging")),
         )

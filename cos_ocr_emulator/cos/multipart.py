@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from cos_ocr_emulator.cos.conditions import check_preconditions, parse_copy_source
+from cos_ocr_emulator.cos.append import refuse_multipart_over_appendable
+from cos_ocr_emulator.cos.conditions import check_preconditions, copy_source_version, parse_copy_source
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.cos.object import stage_body
+from cos_ocr_emulator.cos.restore import check_readable
+from cos_ocr_emulator.cos.sse import sse_echo
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
 from cos_ocr_emulator.responses import empty_response, xml_response
@@ -32,8 +35,9 @@ def _upload_id(ctx: Ctx) -> str:
 
 
 async def initiate_multipart_upload(ctx: Ctx) -> Response:
+    await refuse_multipart_over_appendable(ctx)
     upload = await ctx.store.initiate_upload(ctx.req.bucket, ctx.req.key, ctx.new_object())
-    return xml_response(render_initiate(upload))
+    return xml_response(render_initiate(upload), headers=sse_echo(upload.headers))
 
 
 async def upload_part(ctx: Ctx) -> Response:
@@ -48,8 +52,10 @@ async def upload_part(ctx: Ctx) -> Response:
 async def upload_part_copy(ctx: Ctx) -> Response:
     number = ctx.req.int_param("partnumber", 0, low=1, high=MAX_PART_NUMBER)
     upload_id = _upload_id(ctx)
-    src_bucket, src_key = parse_copy_source(ctx.req.header("x-cos-copy-source") or "")
-    src = await ctx.store.head_object(src_bucket, src_key)
+    source = ctx.req.header("x-cos-copy-source") or ""
+    src_bucket, src_key = parse_copy_source(source)
+    src = await ctx.store.head_object(src_bucket, src_key, copy_source_version(source))
+    check_readable(src)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     start, end = _copy_range(ctx.req.header("x-cos-copy-source-range"), src.size)
     part = await ctx.store.copy_part(ctx.req.bucket, ctx.req.key, upload_id, number, src, start, end)
@@ -90,10 +96,12 @@ async def complete_multipart_upload(ctx: Ctx) -> Response:
     upload_id = _upload_id(ctx)
     await ctx.store.get_upload(ctx.req.bucket, ctx.req.key, upload_id)
     parts = parse_complete_multipart(await ctx.body_bytes())
+    await refuse_multipart_over_appendable(ctx)
     info = await ctx.store.complete_upload(ctx.req.bucket, ctx.req.key, upload_id, parts)
     host = ctx.req.host or f"{ctx.req.bucket}.cos.{ctx.settings.region}.myqcloud.com"
     location = f"{host}/{ctx.req.key}"
-    return xml_response(render_complete(location, info), headers={"x-cos-hash-crc64ecma": str(info.crc64)})
+    headers = {"x-cos-hash-crc64ecma": str(info.crc64), **sse_echo(info.headers)}
+    return xml_response(render_complete(location, info), headers=headers)
 
 
 async def abort_multipart_upload(ctx: Ctx) -> Response:

@@ -1,7 +1,9 @@
 """Object operations: PutObject, GetObject, HeadObject, DeleteObject, PutObjectCopy.
 
-Deviations from COS (docs/deviations.md): versioning, ACLs, SSE and x-cos-traffic-limit throttling are
-not modelled (the traffic-limit header is accepted and ignored); a malformed Range is refused.
+Every read and delete takes `versionId`; writes report the version they created (`x-cos-version-id`)
+when the bucket is versioned. Deviations from COS (docs/deviations.md): SSE and x-cos-traffic-limit
+throttling are not modelled (the traffic-limit header is accepted and ignored); a malformed Range is
+refused.
 """
 
 from __future__ import annotations
@@ -10,11 +12,20 @@ import dataclasses
 
 from starlette.responses import Response, StreamingResponse
 
-from cos_ocr_emulator.cos.conditions import check_preconditions, parse_content_md5, parse_copy_source, parse_range
+from cos_ocr_emulator.cos.conditions import (
+    check_preconditions,
+    copy_source_version,
+    parse_content_md5,
+    parse_copy_source,
+    parse_range,
+)
 from cos_ocr_emulator.cos.context import Ctx
+from cos_ocr_emulator.cos.restore import check_readable
+from cos_ocr_emulator.cos.sse import sse_echo
+from cos_ocr_emulator.cos.symlink import follow
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import SERVER_COS, empty_response, object_headers, xml_response
-from cos_ocr_emulator.storage.models import NewObject, ObjectInfo, StagedBody
+from cos_ocr_emulator.storage.models import NULL_VERSION, NewObject, ObjectInfo, StagedBody
 from cos_ocr_emulator.xml.cos import render_copy_object
 
 # response-* query parameters override these response headers on GET (COS GET Object doc).
@@ -46,11 +57,17 @@ async def put_object(ctx: Ctx) -> Response:
     new = ctx.new_object()
     staged = await stage_body(ctx)
     info = await ctx.store.put_object(ctx.req.bucket, ctx.req.key, staged, new)
-    return empty_response(headers={"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64)})
+    headers = {"ETag": info.etag, "x-cos-hash-crc64ecma": str(info.crc64), **version_header(info.version_id)}
+    return empty_response(headers={**headers, **sse_echo(info.headers)})
+
+
+def version_header(version_id: str | None) -> dict[str, str]:
+    return {"x-cos-version-id": version_id} if version_id not in (None, NULL_VERSION) else {}
 
 
 async def _head(ctx: Ctx) -> ObjectInfo:
-    return await ctx.store.head_object(ctx.req.bucket, ctx.req.key)
+    """The object a GET/HEAD serves: the named version, or a symlink's target."""
+    return await follow(ctx, await ctx.store.head_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id))
 
 
 def _not_modified(info: ObjectInfo) -> Response:
@@ -78,6 +95,7 @@ async def head_object(ctx: Ctx) -> Response:
 
 async def get_object(ctx: Ctx) -> Response:
     info = await _head(ctx)
+    check_readable(info)
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
     status, headers, span = _prepared(ctx, info)
@@ -92,14 +110,19 @@ async def get_object(ctx: Ctx) -> Response:
 
 
 async def delete_object(ctx: Ctx) -> Response:
-    await ctx.store.delete_object(ctx.req.bucket, ctx.req.key)
-    return empty_response(204)
+    outcome = await ctx.store.delete_object(ctx.req.bucket, ctx.req.key, ctx.req.version_id)
+    headers = {"x-cos-version-id": outcome.version_id} if outcome.version_id is not None else {}
+    if outcome.delete_marker:
+        headers["x-cos-delete-marker"] = "true"
+    return empty_response(204, headers)
 
 
 async def put_object_copy(ctx: Ctx) -> Response:
     source = ctx.req.header("x-cos-copy-source") or ""
     src_bucket, src_key = parse_copy_source(source)
-    src = await ctx.store.head_object(src_bucket, src_key)
+    src_version = copy_source_version(source)
+    src = await ctx.store.head_object(src_bucket, src_key, src_version)
+    check_readable(src)
     check_preconditions(ctx.req.headers, src, prefix="x-cos-copy-source-")
     directive = (ctx.req.header("x-cos-metadata-directive") or "Copy").capitalize()
     if directive not in {"Copy", "Replaced"}:
@@ -111,11 +134,19 @@ async def put_object_copy(ctx: Ctx) -> Response:
             "This copy request is illegal because it is trying to copy an object to itself without changing "
             "the object's metadata (send x-cos-metadata-directive: Replaced).",
         )
+    tagging = (ctx.req.header("x-cos-tagging-directive") or "Copy").capitalize()
+    if tagging not in {"Copy", "Replaced"}:
+        raise CosError("InvalidArgument", "x-cos-tagging-directive must be Copy or Replaced.")
     new = ctx.new_object() if directive == "Replaced" else _copied(src, ctx.new_object())
-    info = await ctx.store.copy_object(src_bucket, src_key, ctx.req.bucket, ctx.req.key, new)
-    return xml_response(render_copy_object(info), headers={"x-cos-hash-crc64ecma": str(info.crc64)})
+    if tagging == "Copy":
+        new = dataclasses.replace(new, tags=src.tags)
+    info = await ctx.store.copy_object(src_bucket, src_key, ctx.req.bucket, ctx.req.key, new, src_version)
+    headers = {"x-cos-hash-crc64ecma": str(info.crc64), **version_header(info.version_id)}
+    if src.version_id != NULL_VERSION:
+        headers["x-cos-copy-source-version-id"] = src.version_id
+    return xml_response(render_copy_object(info), headers=headers)
 
 
 def _copied(src: ObjectInfo, requested: NewObject) -> NewObject:
-    # With directive Copy the source's metadata wins; only the storage class may change.
+    # With directive Copy the source's metadata wins; only the storage class and the ACL may change.
     return dataclasses.replace(requested, content_type=src.content_type, headers=dict(src.headers), meta=dict(src.meta))

@@ -13,12 +13,14 @@ from typing import Protocol
 
 from cos_ocr_emulator.storage.models import (
     BucketInfo,
+    DeleteOutcome,
     ListResult,
     NewObject,
     ObjectInfo,
     PartInfo,
     StagedBody,
     UploadInfo,
+    VersionListing,
 )
 
 
@@ -40,6 +42,26 @@ class Store(Protocol):
     def list_buckets(self) -> list[BucketInfo]: ...
     def delete_bucket(self, name: str) -> None: ...
 
+    # --- bucket configuration documents -------------------------------------------------------
+    # One opaque text document per (bucket, name), e.g. ("cors", "<CORSConfiguration>..."): the handler
+    # that owns `name` chooses the format (normalised XML or JSON) and validates it before storing.
+    # Every method raises NoSuchBucket for a missing bucket; delete_bucket removes a bucket's documents.
+    def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        """The stored document, or None if none was put (the handler picks the NoSuch* error)."""
+        ...
+
+    def bucket_configs(self, bucket: str) -> dict[str, str]:
+        """Every document of the bucket, by name."""
+        ...
+
+    def put_bucket_config(self, bucket: str, name: str, document: str) -> None:
+        """Create or replace; durable when it returns."""
+        ...
+
+    def delete_bucket_config(self, bucket: str, name: str) -> bool:
+        """True if a document was removed (deleting a missing one is not an error here)."""
+        ...
+
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """Make the staged bytes durable (fsync + rename), then commit the metadata row.
@@ -48,19 +70,51 @@ class Store(Protocol):
         """
         ...
 
-    def copy_object(self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject) -> ObjectInfo: ...
-    def head_object(self, bucket: str, key: str) -> ObjectInfo: ...
+    def copy_object(
+        self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject, src_version: str | None = None
+    ) -> ObjectInfo: ...
+    def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        """The current version or the one named. NoSuchKey (a current delete marker adds the
+        x-cos-delete-marker header), NoSuchVersion, or MethodNotAllowed for a named delete marker."""
+        ...
+
+    def set_object_fields(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        *,
+        acl: str | None = None,
+        tags: tuple[tuple[str, str], ...] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ObjectInfo:
+        """Replace a version's ACL document and/or tags in place, or the current version's stored
+        headers (None leaves a field as it is)."""
+        ...
+
     def read_range(self, info: ObjectInfo, start: int, end: int) -> Iterator[bytes]:
         """Yield bytes [start, end] inclusive of the blob behind `info`, in chunks."""
         ...
 
     def read_all(self, info: ObjectInfo) -> bytes: ...
-    def delete_object(self, bucket: str, key: str) -> None:
-        """Idempotent: deleting a missing key succeeds (COS answers 204); a missing bucket raises."""
+    def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
+        """Idempotent: deleting a missing key or version succeeds (COS answers 204); a missing bucket raises.
+        Under versioning (storage/versions.py) a delete without version id writes a delete marker."""
         ...
 
-    def delete_objects(self, bucket: str, keys: list[str]) -> None:
-        """Delete every key (missing ones succeed) in one transaction; a missing bucket raises."""
+    def list_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = 1000,
+    ) -> VersionListing: ...
+
+    def delete_objects(self, bucket: str, keys: list[tuple[str, str | None]]) -> list[DeleteOutcome]:
+        """Delete every (key, version id or None) in one transaction, as `delete_object` does each."""
         ...
 
     def list_objects(
@@ -83,6 +137,10 @@ class Store(Protocol):
     def abort_upload(self, bucket: str, key: str, upload_id: str) -> None: ...
 
     # --- admin --------------------------------------------------------------------------------
+    def purge_bucket(self, bucket: str) -> None:
+        """Remove every object, version, upload and configuration document of one bucket."""
+        ...
+
     def reset(self) -> None:
         """Drop every bucket, object and upload (the admin API reseeds afterwards)."""
         ...

@@ -16,12 +16,14 @@ import anyio.to_thread
 from cos_ocr_emulator.storage.base import Store
 from cos_ocr_emulator.storage.models import (
     BucketInfo,
+    DeleteOutcome,
     ListResult,
     NewObject,
     ObjectInfo,
     PartInfo,
     StagedBody,
     UploadInfo,
+    VersionListing,
 )
 
 P = ParamSpec("P")
@@ -56,15 +58,44 @@ class AsyncStore:
     async def delete_bucket(self, name: str) -> None:
         await _off_loop(self.sync.delete_bucket, name)
 
+    # --- bucket configuration documents -------------------------------------------------------
+    async def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        return self.sync.get_bucket_config(bucket, name)
+
+    async def bucket_configs(self, bucket: str) -> dict[str, str]:
+        return self.sync.bucket_configs(bucket)
+
+    async def put_bucket_config(self, bucket: str, name: str, document: str) -> None:
+        await _off_loop(self.sync.put_bucket_config, bucket, name, document)
+
+    async def delete_bucket_config(self, bucket: str, name: str) -> bool:
+        return await _off_loop(self.sync.delete_bucket_config, bucket, name)
+
     # --- objects ------------------------------------------------------------------------------
     async def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         return await _off_loop(self.sync.put_object, bucket, key, staged, new)
 
-    async def copy_object(self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject) -> ObjectInfo:
-        return await _off_loop(self.sync.copy_object, src_bucket, src_key, bucket, key, new)
+    async def copy_object(
+        self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject, src_version: str | None = None
+    ) -> ObjectInfo:
+        return await _off_loop(self.sync.copy_object, src_bucket, src_key, bucket, key, new, src_version)
 
-    async def head_object(self, bucket: str, key: str) -> ObjectInfo:
-        return self.sync.head_object(bucket, key)
+    async def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        return self.sync.head_object(bucket, key, version_id)
+
+    async def set_object_fields(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        *,
+        acl: str | None = None,
+        tags: tuple[tuple[str, str], ...] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ObjectInfo:
+        return await _off_loop(
+            self.sync.set_object_fields, bucket, key, version_id, acl=acl, tags=tags, headers=headers
+        )
 
     def read_range(self, info: ObjectInfo, start: int, end: int) -> Iterator[bytes]:
         """A blocking iterator; Starlette's StreamingResponse already pulls it in a worker thread."""
@@ -73,11 +104,26 @@ class AsyncStore:
     async def read_all(self, info: ObjectInfo) -> bytes:
         return await _off_loop(self.sync.read_all, info)
 
-    async def delete_object(self, bucket: str, key: str) -> None:
-        await _off_loop(self.sync.delete_object, bucket, key)
+    async def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
+        return await _off_loop(self.sync.delete_object, bucket, key, version_id)
 
-    async def delete_objects(self, bucket: str, keys: list[str]) -> None:
-        await _off_loop(self.sync.delete_objects, bucket, keys)
+    async def delete_objects(self, bucket: str, keys: list[tuple[str, str | None]]) -> list[DeleteOutcome]:
+        return await _off_loop(self.sync.delete_objects, bucket, keys)
+
+    async def list_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int,
+    ) -> VersionListing:
+        return self.sync.list_versions(
+            bucket, prefix=prefix, delimiter=delimiter, key_marker=key_marker,
+            version_id_marker=version_id_marker, max_keys=max_keys,
+        )  # fmt: skip
 
     async def list_objects(
         self, bucket: str, *, prefix: str = "", delimiter: str = "", marker: str = "", max_keys: int

@@ -14,83 +14,26 @@ except through the store: it returns None / rows and lets `store.py` choose the 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
-
-SCHEMA_VERSION = 1
-
-# crc64 is stored as decimal TEXT: it is an unsigned 64-bit value and SQLite INTEGER is signed.
-_SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE buckets (
-    name TEXT PRIMARY KEY, region TEXT NOT NULL, created INTEGER NOT NULL, public_read INTEGER NOT NULL
-);
-CREATE TABLE objects (
-    bucket TEXT NOT NULL, key TEXT NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
-    md5_hex TEXT NOT NULL, etag TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
-    content_type TEXT NOT NULL, storage_class TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL,
-    PRIMARY KEY (bucket, key)
-) WITHOUT ROWID;
-CREATE INDEX objects_by_blob ON objects (blob_id);
-CREATE TABLE uploads (
-    upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, initiated INTEGER NOT NULL,
-    content_type TEXT NOT NULL, storage_class TEXT NOT NULL, headers TEXT NOT NULL, meta TEXT NOT NULL
-);
-CREATE INDEX uploads_by_key ON uploads (bucket, key, initiated);
-CREATE TABLE parts (
-    upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
-    md5_hex TEXT NOT NULL, crc64 TEXT NOT NULL, last_modified INTEGER NOT NULL,
-    PRIMARY KEY (upload_id, part_number)
-) WITHOUT ROWID;
-CREATE INDEX parts_by_blob ON parts (blob_id);
-"""
-
-_OBJECT_COLS = (
-    "bucket, key, blob_id, size, md5_hex, etag, crc64, last_modified, content_type, storage_class, headers, meta"
+from cos_ocr_emulator.storage.rows import (
+    OBJECT_COLS,
+    dump,
+    dump_tags,
+    from_dt,
+    object_row,
+    prefix_upper,
+    to_dt,
+    upload_row,
 )
-
-
-def to_dt(epoch: int) -> datetime:
-    return datetime.fromtimestamp(epoch, tz=UTC)
-
-
-def _from_dt(dt: datetime) -> int:
-    return int(dt.timestamp())
-
-
-def _dump(d: dict[str, str]) -> str:
-    return json.dumps(d, ensure_ascii=False, sort_keys=True)
-
-
-def _load(s: str) -> dict[str, str]:
-    value: dict[str, str] = json.loads(s)
-    return value
-
-
-def prefix_upper(prefix: str) -> str | None:
-    """The smallest string greater than every string starting with `prefix` (None: no such bound).
-
-    Code-point order equals UTF-8 byte order, so this bound is valid for SQLite's BINARY collation.
-    """
-    chars = list(prefix)
-    while chars:
-        code = ord(chars[-1])
-        if code < 0x10FFFF:
-            code += 1
-            if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be encoded as UTF-8; skip the block
-                code = 0xE000
-            chars[-1] = chr(code)
-            return "".join(chars)
-        chars.pop()
-    return None
+from cos_ocr_emulator.storage.schema import migrate
+from cos_ocr_emulator.storage.versions import VersionTx
 
 
 @dataclass(frozen=True)
@@ -100,40 +43,8 @@ class PartRow:
     md5_hex: str
 
 
-def _object(row: sqlite3.Row) -> ObjectInfo:
-    return ObjectInfo(
-        bucket=row["bucket"],
-        key=row["key"],
-        size=row["size"],
-        etag=row["etag"],
-        crc64=int(row["crc64"]),
-        last_modified=to_dt(row["last_modified"]),
-        content_type=row["content_type"],
-        blob_id=row["blob_id"],
-        storage_class=row["storage_class"],
-        headers=_load(row["headers"]),
-        meta=_load(row["meta"]),
-    )
-
-
-def _upload(row: sqlite3.Row) -> UploadInfo:
-    return UploadInfo(
-        bucket=row["bucket"],
-        key=row["key"],
-        upload_id=row["upload_id"],
-        initiated=to_dt(row["initiated"]),
-        content_type=row["content_type"],
-        storage_class=row["storage_class"],
-        headers=_load(row["headers"]),
-        meta=_load(row["meta"]),
-    )
-
-
-class MetaTx:
+class MetaTx(VersionTx):
     """The SQL, usable only inside `MetaDB.tx()` (which holds the lock and the transaction)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._c = conn
 
     # --- buckets ------------------------------------------------------------------------------
     def get_bucket(self, name: str) -> BucketInfo | None:
@@ -145,7 +56,7 @@ class MetaTx:
     def insert_bucket(self, info: BucketInfo) -> None:
         self._c.execute(
             "INSERT INTO buckets (name, region, created, public_read) VALUES (?, ?, ?, ?)",
-            (info.name, info.region, _from_dt(info.created), int(info.public_read)),
+            (info.name, info.region, from_dt(info.created), int(info.public_read)),
         )
 
     def list_buckets(self) -> list[BucketInfo]:
@@ -155,18 +66,20 @@ class MetaTx:
     def bucket_has_content(self, name: str) -> bool:
         sql = (
             "SELECT EXISTS (SELECT 1 FROM objects WHERE bucket = ?) OR EXISTS (SELECT 1 FROM uploads WHERE bucket = ?)"
+            " OR EXISTS (SELECT 1 FROM object_versions WHERE bucket = ?)"
         )
-        return bool(self._c.execute(sql, (name, name)).fetchone()[0])
+        return bool(self._c.execute(sql, (name, name, name)).fetchone()[0])
 
     def delete_bucket(self, name: str) -> None:
+        self._c.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
         self._c.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
     # --- objects ------------------------------------------------------------------------------
     def get_object(self, bucket: str, key: str) -> tuple[ObjectInfo, str] | None:
         """The object and its whole-body MD5 hex (a copy's ETag), or None."""
-        sql = f"SELECT {_OBJECT_COLS} FROM objects WHERE bucket = ? AND key = ?"
+        sql = f"SELECT {OBJECT_COLS} FROM objects WHERE bucket = ? AND key = ?"
         row = self._c.execute(sql, (bucket, key)).fetchone()
-        return None if row is None else (_object(row), row["md5_hex"])
+        return None if row is None else (object_row(row), row["md5_hex"])
 
     def put_object(self, info: ObjectInfo, md5_hex: str) -> str | None:
         """Insert or replace; returns the blob id the replaced row pointed at (to release)."""
@@ -174,7 +87,7 @@ class MetaTx:
             "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (info.bucket, info.key)
         ).fetchone()
         self._c.execute(
-            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO objects ({OBJECT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 info.bucket,
                 info.key,
@@ -183,11 +96,14 @@ class MetaTx:
                 md5_hex,
                 info.etag,
                 str(info.crc64),
-                _from_dt(info.last_modified),
+                from_dt(info.last_modified),
                 info.content_type,
                 info.storage_class,
-                _dump(info.headers),
-                _dump(info.meta),
+                dump(info.headers),
+                dump(info.meta),
+                info.version_id,
+                info.acl,
+                dump_tags(info.tags),
             ),
         )
         return None if old is None else str(old["blob_id"])
@@ -202,7 +118,7 @@ class MetaTx:
         self, bucket: str, lower: str, inclusive: bool, upper: str | None
     ) -> Generator[ObjectInfo, None, None]:
         """Objects with lower <(=) key < upper in key order, stepped lazily: the caller may stop early."""
-        sql = f"SELECT {_OBJECT_COLS} FROM objects WHERE bucket = ? AND key {'>=' if inclusive else '>'} ?"
+        sql = f"SELECT {OBJECT_COLS} FROM objects WHERE bucket = ? AND key {'>=' if inclusive else '>'} ?"
         args: list[str] = [bucket, lower]
         if upper is not None:
             sql += " AND key < ?"
@@ -210,7 +126,7 @@ class MetaTx:
         cur = self._c.execute(sql + " ORDER BY key", args)
         try:
             for row in cur:
-                yield _object(row)
+                yield object_row(row)
         finally:
             cur.close()
 
@@ -218,22 +134,24 @@ class MetaTx:
     def insert_upload(self, info: UploadInfo) -> None:
         self._c.execute(
             "INSERT INTO uploads (upload_id, bucket, key, initiated, content_type, storage_class, headers,"
-            " meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " meta, acl, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 info.upload_id,
                 info.bucket,
                 info.key,
-                _from_dt(info.initiated),
+                from_dt(info.initiated),
                 info.content_type,
                 info.storage_class,
-                _dump(info.headers),
-                _dump(info.meta),
+                dump(info.headers),
+                dump(info.meta),
+                info.acl,
+                dump_tags(info.tags),
             ),
         )
 
     def get_upload(self, upload_id: str) -> UploadInfo | None:
         row = self._c.execute("SELECT * FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
-        return None if row is None else _upload(row)
+        return None if row is None else upload_row(row)
 
     def list_uploads(self, bucket: str, prefix: str) -> list[UploadInfo]:
         # COS/S3 order: by key, then initiation time; rowid breaks ties within one second.
@@ -244,7 +162,7 @@ class MetaTx:
             sql += " AND key < ?"
             args.append(upper)
         rows = self._c.execute(sql + " ORDER BY key, initiated, rowid", args).fetchall()
-        return [_upload(r) for r in rows]
+        return [upload_row(r) for r in rows]
 
     def delete_upload(self, upload_id: str) -> list[str]:
         """Remove the upload and its parts; returns the part blob ids to release."""
@@ -268,7 +186,7 @@ class MetaTx:
                 part.info.size,
                 part.md5_hex,
                 str(part.info.crc64),
-                _from_dt(part.info.last_modified),
+                from_dt(part.info.last_modified),
             ),
         )
         return None if old is None else str(old["blob_id"])
@@ -294,15 +212,36 @@ class MetaTx:
     def is_referenced(self, blob_id: str) -> bool:
         sql = (
             "SELECT EXISTS (SELECT 1 FROM objects WHERE blob_id = ?) OR EXISTS (SELECT 1 FROM parts WHERE blob_id = ?)"
+            " OR EXISTS (SELECT 1 FROM object_versions WHERE blob_id = ?)"
         )
-        return bool(self._c.execute(sql, (blob_id, blob_id)).fetchone()[0])
+        return bool(self._c.execute(sql, (blob_id, blob_id, blob_id)).fetchone()[0])
 
     def referenced_blobs(self) -> set[str]:
-        rows = self._c.execute("SELECT blob_id FROM objects UNION SELECT blob_id FROM parts")
+        rows = self._c.execute(
+            "SELECT blob_id FROM objects UNION SELECT blob_id FROM parts"
+            " UNION SELECT blob_id FROM object_versions WHERE blob_id IS NOT NULL"
+        )
         return {str(r[0]) for r in rows}
 
+    def purge_bucket(self, bucket: str) -> list[str]:
+        """Delete a bucket's contents (not the bucket); returns every blob id its rows named."""
+        blobs = [
+            str(r[0])
+            for r in self._c.execute(
+                "DELETE FROM parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?)"
+                " RETURNING blob_id",
+                (bucket,),
+            ).fetchall()
+        ]
+        self._c.execute("DELETE FROM uploads WHERE bucket = ?", (bucket,))
+        for table in ("objects", "object_versions"):
+            rows = self._c.execute(f"DELETE FROM {table} WHERE bucket = ? RETURNING blob_id", (bucket,)).fetchall()
+            blobs += [str(r[0]) for r in rows if r[0] is not None]
+        self._c.execute("DELETE FROM bucket_configs WHERE bucket = ?", (bucket,))
+        return blobs
+
     def clear(self) -> None:
-        for table in ("parts", "uploads", "objects", "buckets"):
+        for table in ("parts", "uploads", "objects", "object_versions", "bucket_configs", "buckets"):
             self._c.execute(f"DELETE FROM {table}")
 
 
@@ -325,20 +264,7 @@ class MetaDB:
 
     def _migrate(self, path: Path | None) -> None:
         with self.tx(write=True) as _:
-            exists = self._conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-            ).fetchone()
-            if exists is None:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._conn.execute(statement)
-                self._conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-                return
-            version = self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-            if version != SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{path}: metadata schema version {version}, this emulator understands {SCHEMA_VERSION}"
-                )
+            migrate(self._conn, path)
 
     @contextmanager
     def tx(self, *, write: bool = False) -> Iterator[MetaTx]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+NULL_VERSION = "null"  # the version id of objects written while versioning was never enabled or suspended
+
 
 @dataclass(frozen=True)
 class BucketInfo:
@@ -42,6 +44,40 @@ class ObjectInfo:
     headers: dict[str, str] = field(default_factory=dict)
     # User metadata: lower-case "x-cos-meta-*" names -> values.
     meta: dict[str, str] = field(default_factory=dict)
+    version_id: str = NULL_VERSION
+    acl: str = ""  # the object's ACL document (cos/acl.py), "" = default: inherit the bucket's
+    tags: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class VersionEntry:
+    """One row of ListObjectVersions: an object version or a delete marker."""
+
+    key: str
+    version_id: str
+    is_latest: bool
+    delete_marker: bool
+    last_modified: datetime
+    size: int = 0
+    etag: str = ""
+    storage_class: str = "STANDARD"
+
+
+@dataclass(frozen=True)
+class VersionListing:
+    entries: list[VersionEntry]
+    common_prefixes: list[str]
+    is_truncated: bool
+    next_key_marker: str | None
+    next_version_id_marker: str | None
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """What a DELETE did: the version it removed or the delete marker it wrote (None: unversioned)."""
+
+    version_id: str | None = None
+    delete_marker: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +98,8 @@ class UploadInfo:
     storage_class: str = "STANDARD"
     headers: dict[str, str] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    acl: str = ""
+    tags: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,3 +119,5 @@ class NewObject:
     storage_class: str = "STANDARD"
     headers: dict[str, str] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
+    acl: str = ""
+    tags: tuple[tuple[str, str], ...] = ()

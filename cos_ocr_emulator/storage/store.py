@@ -14,7 +14,8 @@ On-disk layout (disk mode; `data_dir` = Settings.data_dir):
     data_dir/
     ├── LOCK                     flock()ed while a store has the directory open (one emulator per dir)
     ├── meta.sqlite3             SQLite, WAL, synchronous=FULL: schema_version, buckets, objects,
-    ├── meta.sqlite3-wal         uploads, parts; every object/part row names a blob by SHA-256
+    ├── meta.sqlite3-wal         uploads, parts, bucket_configs (schema.py); every object/part row
+    │                            names a blob by SHA-256
     ├── meta.sqlite3-shm
     ├── tmp/
     │   └── <uuid4 hex>          a body being spooled; renamed or removed, leftovers wiped at open
@@ -29,9 +30,8 @@ memory except in `read_all`, which exists for OCR.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
-import hashlib
-import itertools
 import logging
 import os
 import secrets
@@ -42,18 +42,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
-from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER, MIN_PART_SIZE
+from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
-from cos_ocr_emulator.storage.meta import MetaDB, MetaTx, PartRow, list_objects, to_dt
+from cos_ocr_emulator.storage.completion import check_completion, multipart_etag
+from cos_ocr_emulator.storage.meta import MetaDB, MetaTx, PartRow, list_objects
 from cos_ocr_emulator.storage.models import (
     BucketInfo,
+    DeleteOutcome,
     ListResult,
     NewObject,
     ObjectInfo,
     PartInfo,
     StagedBody,
     UploadInfo,
+    VersionListing,
 )
+from cos_ocr_emulator.storage.rows import dump_tags, to_dt
+from cos_ocr_emulator.storage.versions import install, list_versions, lookup, remove
 
 log = logging.getLogger(__name__)
 
@@ -62,34 +67,6 @@ _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk
 
 def _quote(md5_hex: str) -> str:
     return f'"{md5_hex}"'
-
-
-def _bare_etag(etag: str) -> str:
-    return etag.strip().strip('"').lower()
-
-
-def multipart_etag(part_md5_hexes: list[str]) -> str:
-    """'"' + md5(concatenated binary part MD5s) + '-' + part count + '"', as COS/S3 compute it."""
-    digest = hashlib.md5(b"".join(bytes.fromhex(m) for m in part_md5_hexes), usedforsecurity=False)
-    return f'"{digest.hexdigest()}-{len(part_md5_hexes)}"'
-
-
-def _check_completion(listed: list[tuple[int, str]], stored: dict[int, PartRow]) -> list[PartRow]:
-    """Validate a CompleteMultipartUpload part list; returns the chosen parts in order."""
-    if not listed:
-        raise CosError("InvalidRequest", "You must specify at least one part.")
-    numbers = [n for n, _ in listed]
-    if any(b <= a for a, b in itertools.pairwise(numbers)):
-        raise CosError("InvalidPartOrder")
-    chosen: list[PartRow] = []
-    for number, etag in listed:
-        row = stored.get(number)
-        if row is None or _bare_etag(etag) != row.md5_hex:
-            raise CosError("InvalidPart")
-        chosen.append(row)
-    if any(row.info.size < MIN_PART_SIZE for row in chosen[:-1]):
-        raise CosError("EntityTooSmall")
-    return chosen
 
 
 class SqliteStore:
@@ -132,6 +109,8 @@ class SqliteStore:
             storage_class=new.storage_class,
             headers=dict(new.headers),
             meta=dict(new.meta),
+            acl=new.acl,
+            tags=new.tags,
         )
 
     @contextmanager
@@ -213,42 +192,87 @@ class SqliteStore:
                 raise CosError("BucketNotEmpty", resource=name)
             tx.delete_bucket(name)
 
+    # --- bucket configuration documents -------------------------------------------------------
+    def get_bucket_config(self, bucket: str, name: str) -> str | None:
+        with self._db.tx() as tx:
+            self._bucket(tx, bucket)
+            return tx.get_config(bucket, name)
+
+    def bucket_configs(self, bucket: str) -> dict[str, str]:
+        with self._db.tx() as tx:
+            self._bucket(tx, bucket)
+            return tx.configs(bucket)
+
+    def put_bucket_config(self, bucket: str, name: str, document: str) -> None:
+        with self._writing() as (tx, _):
+            self._bucket(tx, bucket)
+            tx.put_config(bucket, name, document)
+
+    def delete_bucket_config(self, bucket: str, name: str) -> bool:
+        with self._writing() as (tx, _):
+            self._bucket(tx, bucket)
+            return tx.delete_config(bucket, name)
+
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """Consumes `staged` whatever happens (published, or removed on error)."""
         info = self._info(bucket, key, new, staged.size, _quote(staged.md5_hex), staged.crc64, staged.sha256_hex)
 
+        installed: list[ObjectInfo] = []
+
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
             self._bucket(tx, bucket)
-            old = tx.put_object(info, staged.md5_hex)
-            if old is not None:
-                dropped.append(old)
+            new_info, old = install(tx, info, staged.md5_hex)
+            installed.append(new_info)
+            dropped.extend(b for b in old if b)
 
         self._publish_and_write(staged, write)
-        return info
+        return installed[0]
 
-    def copy_object(self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject) -> ObjectInfo:
+    def copy_object(
+        self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject, src_version: str | None = None
+    ) -> ObjectInfo:
         """Shares the source blob; the copy's ETag is the plain MD5 of its bytes, even from multipart."""
         with self._writing() as (tx, dropped):
-            self._bucket(tx, src_bucket)
-            found = tx.get_object(src_bucket, src_key)
-            if found is None:
-                raise no_such_key(src_bucket, src_key)
-            src, md5_hex = found
+            src, md5_hex = lookup(tx, src_bucket, src_key, src_version)
             self._bucket(tx, bucket)
             info = self._info(bucket, key, new, src.size, _quote(md5_hex), src.crc64, src.blob_id)
-            old = tx.put_object(info, md5_hex)
-            if old is not None:
-                dropped.append(old)
+            info, old = install(tx, info, md5_hex)
+            dropped.extend(b for b in old if b)
         return info
 
-    def head_object(self, bucket: str, key: str) -> ObjectInfo:
+    def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
         with self._db.tx() as tx:
-            found = tx.get_object(bucket, key)
-            if found is None:
-                self._bucket(tx, bucket)
-                raise no_such_key(bucket, key)
-            return found[0]
+            return lookup(tx, bucket, key, version_id)[0]
+
+    def set_object_fields(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        *,
+        acl: str | None = None,
+        tags: tuple[tuple[str, str], ...] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> ObjectInfo:
+        """Replace an existing version's ACL and/or tags (PUT ?acl, PUT/DELETE ?tagging), or the current
+        version's stored headers (a restore's x-cos-restore); the bytes, ETag and Last-Modified stay."""
+        with self._writing() as (tx, _):
+            info, md5_hex = lookup(tx, bucket, key, version_id)
+            updated = dataclasses.replace(
+                info,
+                acl=info.acl if acl is None else acl,
+                tags=info.tags if tags is None else tags,
+                headers=info.headers if headers is None else dict(headers),
+            )
+            current = tx.get_object(bucket, key)
+            if current is not None and current[0].version_id == info.version_id:
+                tx.put_object(updated, md5_hex)
+            elif headers is not None:
+                raise CosError("InvalidRequest", "The emulator changes stored headers of the current version only.")
+            else:
+                tx.update_version_fields(bucket, key, info.version_id, acl=updated.acl, tags=dump_tags(updated.tags))
+        return updated
 
     def read_range(self, info: ObjectInfo, start: int, end: int) -> Iterator[bytes]:
         """Bytes [start, end] inclusive (end is clamped to the size; end < start yields nothing).
@@ -269,21 +293,38 @@ class SqliteStore:
         except FileNotFoundError:
             raise no_such_key(info.bucket, info.key) from None
 
-    def delete_object(self, bucket: str, key: str) -> None:
+    def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
         with self._writing() as (tx, dropped):
             self._bucket(tx, bucket)
-            old = tx.delete_object(bucket, key)
-            if old is not None:
-                dropped.append(old)
+            outcome, old = remove(tx, bucket, key, version_id, to_dt(self._now()))
+            dropped.extend(b for b in old if b)
+        return outcome
 
-    def delete_objects(self, bucket: str, keys: list[str]) -> None:
-        """Multi-delete: every key in one transaction (one commit, one fsync), missing keys included."""
+    def list_versions(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        version_id_marker: str = "",
+        max_keys: int = MAX_KEYS,
+    ) -> VersionListing:
+        with self._db.tx() as tx:
+            self._bucket(tx, bucket)
+            return list_versions(tx, bucket, prefix, delimiter, key_marker, version_id_marker, min(max_keys, MAX_KEYS))
+
+    def delete_objects(self, bucket: str, keys: list[tuple[str, str | None]]) -> list[DeleteOutcome]:
+        """Multi-delete: every (key, version) in one transaction (one commit, one fsync), missing ones included."""
+        outcomes: list[DeleteOutcome] = []
         with self._writing() as (tx, dropped):
             self._bucket(tx, bucket)
-            for key in keys:
-                old = tx.delete_object(bucket, key)
-                if old is not None:
-                    dropped.append(old)
+            now = to_dt(self._now())
+            for key, version_id in keys:
+                outcome, old = remove(tx, bucket, key, version_id, now)
+                outcomes.append(outcome)
+                dropped.extend(b for b in old if b)
+        return outcomes
 
     def list_objects(
         self,
@@ -314,6 +355,8 @@ class SqliteStore:
                 storage_class=new.storage_class,
                 headers=dict(new.headers),
                 meta=dict(new.meta),
+                acl=new.acl,
+                tags=new.tags,
             )
             tx.insert_upload(info)
         return info
@@ -374,21 +417,23 @@ class SqliteStore:
         the object and drop the upload in one transaction."""
         with self._db.tx() as tx:
             upload = self._upload(tx, bucket, key, upload_id)
-            chosen = _check_completion(parts, {row.info.part_number: row for row in tx.parts(upload_id)})
+            chosen = check_completion(parts, {row.info.part_number: row for row in tx.parts(upload_id)})
         staged = self._blobs.stage_iter(self._concat(chosen))
         etag = multipart_etag([row.md5_hex for row in chosen])
         info = self._info(bucket, key, upload, staged.size, etag, staged.crc64, staged.sha256_hex)
+        installed: list[ObjectInfo] = []
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
             self._upload(tx, bucket, key, upload_id)  # a concurrent complete/abort won
             current = {row.info.part_number: row.blob_id for row in tx.parts(upload_id)}
             if any(current.get(row.info.part_number) != row.blob_id for row in chosen):
                 raise CosError("InvalidPart")  # a listed part was re-uploaded while we concatenated
-            old = tx.put_object(info, staged.md5_hex)
-            dropped.extend(b for b in [old, *tx.delete_upload(upload_id)] if b is not None)
+            new_info, old = install(tx, info, staged.md5_hex)
+            installed.append(new_info)
+            dropped.extend(b for b in [*old, *tx.delete_upload(upload_id)] if b)
 
         self._publish_and_write(staged, write)
-        return info
+        return installed[0]
 
     def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
         with self._writing() as (tx, dropped):
@@ -401,6 +446,12 @@ class SqliteStore:
         no request is staging a body."""
         with self._db.lock, self._db.tx() as tx:
             return self._blobs.gc(tx.referenced_blobs())
+
+    def purge_bucket(self, bucket: str) -> None:
+        """Remove every object, version, upload and configuration document of a bucket (admin reset)."""
+        with self._writing() as (tx, dropped):
+            self._bucket(tx, bucket)
+            dropped.extend(tx.purge_bucket(bucket))
 
     def reset(self) -> None:
         # Blobs go after the commit, under the same lock: a failed commit must not lose bytes.

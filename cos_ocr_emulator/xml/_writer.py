@@ -34,15 +34,16 @@ def _scalar(value: str | int | float | bool) -> str:
 
 def _render(node: Node, out: list[str]) -> None:
     tag, value = node
+    name = tag.split(" ", 1)[0]  # a tag may carry attributes: 'Grantee xsi:type="Group"'
     if value is None:
         out.append(f"<{tag}/>")
     elif isinstance(value, str | int | float | bool):
-        out.append(f"<{tag}>{_scalar(value)}</{tag}>")
+        out.append(f"<{tag}>{_scalar(value)}</{name}>")
     else:
         out.append(f"<{tag}>")
         for child in value:
             _render(child, out)
-        out.append(f"</{tag}>")
+        out.append(f"</{name}>")
 
 
 def document(root: str, children: Iterable[Node] | str, *, prolog: bool = True) -> bytes:

@@ -7,15 +7,15 @@ when the client asked for `encoding-type=url`.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_DELETE_KEYS, MAX_KEYS
-from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
+from cos_ocr_emulator.storage.models import BucketInfo, DeleteOutcome, ListResult, ObjectInfo, PartInfo, UploadInfo
 from cos_ocr_emulator.xml._writer import Node, document
+from cos_ocr_emulator.xml.parse import child_text, local, parse_body
 
 OWNER_DISPLAY = "qcs::cam::uin/100000000001:uin/100000000001"
 
@@ -29,7 +29,7 @@ def _enc(value: str, url: bool) -> str:
     return quote(value, safe="/") if url else value
 
 
-def _owner(appid: str) -> list[Node]:
+def owner_nodes(appid: str) -> list[Node]:
     return [("ID", f"qcs::cam::uin/{appid}:uin/{appid}"), ("DisplayName", appid)]
 
 
@@ -59,7 +59,7 @@ def render_list_buckets(buckets: Sequence[BucketInfo], appid: str) -> bytes:
         )
         for b in buckets
     ]
-    return document("ListAllMyBucketsResult", [("Owner", _owner(appid)), ("Buckets", items)])
+    return document("ListAllMyBucketsResult", [("Owner", owner_nodes(appid)), ("Buckets", items)])
 
 
 def render_list_objects(
@@ -96,7 +96,7 @@ def _contents(obj: ObjectInfo, url_encode: bool, appid: str) -> list[Node]:
         ("LastModified", iso8601(obj.last_modified)),
         ("ETag", obj.etag),
         ("Size", obj.size),
-        ("Owner", _owner(appid)),
+        ("Owner", owner_nodes(appid)),
         ("StorageClass", obj.storage_class),
     ]
 
@@ -131,8 +131,8 @@ def render_list_parts(
     children += [
         ("Key", _enc(upload.key, url_encode)),
         ("UploadId", upload.upload_id),
-        ("Initiator", _owner(appid)),
-        ("Owner", _owner(appid)),
+        ("Initiator", owner_nodes(appid)),
+        ("Owner", owner_nodes(appid)),
         ("StorageClass", upload.storage_class),
         ("PartNumberMarker", marker),
         ("NextPartNumberMarker", shown[-1].part_number if shown else marker),
@@ -177,8 +177,8 @@ def render_list_uploads(
                     ("Key", _enc(up.key, url_encode)),
                     ("UploadId", up.upload_id),
                     ("StorageClass", up.storage_class),
-                    ("Initiator", _owner(appid)),
-                    ("Owner", _owner(appid)),
+                    ("Initiator", owner_nodes(appid)),
+                    ("Owner", owner_nodes(appid)),
                     ("Initiated", iso8601(up.initiated)),
                 ],
             )
@@ -201,11 +201,22 @@ def render_copy_part(part: PartInfo) -> bytes:
 
 
 def render_delete_result(
-    deleted: Sequence[str], errors: Sequence[tuple[str, str, str]], *, quiet: bool, url_encode: bool
+    deleted: Sequence[tuple[str, str | None, DeleteOutcome]],
+    errors: Sequence[tuple[str, str, str]],
+    *,
+    quiet: bool,
+    url_encode: bool,
 ) -> bytes:
+    """`deleted`: (key, version id asked for, what the delete did)."""
     children: list[Node] = []
-    if not quiet:
-        children += [("Deleted", [("Key", _enc(key, url_encode))]) for key in deleted]
+    for key, asked, outcome in [] if quiet else deleted:
+        entry: list[Node] = [("Key", _enc(key, url_encode))]
+        if asked is not None:
+            entry.append(("VersionId", asked))
+        if outcome.delete_marker:
+            entry.append(("DeleteMarker", True))
+            entry.append(("DeleteMarkerVersionId", outcome.version_id or ""))
+        children.append(("Deleted", entry))
     children += [
         ("Error", [("Key", _enc(key, url_encode)), ("Code", code), ("Message", message)])
         for key, code, message in errors
@@ -216,38 +227,14 @@ def render_delete_result(
 # --- request bodies ---------------------------------------------------------------------------
 
 
-def _parse(body: bytes, root: str) -> ET.Element:
-    # No DTDs: they are never needed by COS bodies and are the way in for entity-expansion attacks.
-    if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
-        raise CosError("MalformedXML", "DTDs and entities are not allowed in request bodies.")
-    try:
-        element = ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise CosError("MalformedXML", f"The XML you provided was not well-formed: {exc}.") from exc
-    if _local(element.tag) != root:
-        raise CosError("MalformedXML", f"Expected a <{root}> root element, got <{_local(element.tag)}>.")
-    return element
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _child_text(element: ET.Element, name: str) -> str | None:
-    for child in element:
-        if _local(child.tag) == name:
-            return (child.text or "").strip()
-    return None
-
-
 def parse_complete_multipart(body: bytes) -> list[tuple[int, str]]:
     """`<CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>…` → [(number, etag)]."""
-    root = _parse(body, "CompleteMultipartUpload")
+    root = parse_body(body, "CompleteMultipartUpload")
     parts: list[tuple[int, str]] = []
     for part in root:
-        if _local(part.tag) != "Part":
+        if local(part.tag) != "Part":
             continue
-        number, etag = _child_text(part, "PartNumber"), _child_text(part, "ETag")
+        number, etag = child_text(part, "PartNumber"), child_text(part, "ETag")
         if number is None or etag is None or not number.isdigit():
             raise CosError("MalformedXML", "Each <Part> needs a numeric <PartNumber> and an <ETag>.")
         parts.append((int(number), etag))
@@ -256,18 +243,18 @@ def parse_complete_multipart(body: bytes) -> list[tuple[int, str]]:
     return parts
 
 
-def parse_delete(body: bytes) -> tuple[list[str], bool]:
-    """`<Delete><Quiet/><Object><Key/></Object>…` → (keys, quiet)."""
-    root = _parse(body, "Delete")
-    quiet = (_child_text(root, "Quiet") or "false").lower() == "true"
-    keys: list[str] = []
+def parse_delete(body: bytes) -> tuple[list[tuple[str, str | None]], bool]:
+    """`<Delete><Quiet/><Object><Key/><VersionId/></Object>…` → ([(key, version id or None)], quiet)."""
+    root = parse_body(body, "Delete")
+    quiet = (child_text(root, "Quiet") or "false").lower() == "true"
+    keys: list[tuple[str, str | None]] = []
     for obj in root:
-        if _local(obj.tag) != "Object":
+        if local(obj.tag) != "Object":
             continue
-        key = _child_text(obj, "Key")
+        key = child_text(obj, "Key")
         if not key:
             raise CosError("MalformedXML", "Each <Object> needs a non-empty <Key>.")
-        keys.append(key)
+        keys.append((key, child_text(obj, "VersionId") or None))
     if not keys:
         raise CosError("MalformedXML", "<Delete> lists no objects.")
     if len(keys) > MAX_DELETE_KEYS:

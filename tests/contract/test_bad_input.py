@@ -229,13 +229,15 @@ def test_undecodable_query(disk: RunningEmulator, stored: str) -> None:
 
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_unknown_subresource(disk: RunningEmulator, stored: str, method: str) -> None:
-    resp = raw_request(disk, method, stored, params={"acl": ""}, body=b"" if method == "PUT" else None)
-    assert_error(resp, 501, "NotImplemented", "The ?acl sub-resource is not implemented by the emulator.")
+    resp = raw_request(disk, method, stored, params={"select": ""}, body=b"" if method == "PUT" else None)
+    assert_error(resp, 501, "NotImplemented", "The ?select sub-resource is not implemented by the emulator.")
 
 
 def test_post_on_object(disk: RunningEmulator, stored: str) -> None:
     resp = raw_request(disk, "POST", stored, body=b"")
-    assert_error(resp, 405, "MethodNotAllowed", "POST is not allowed on an object; allowed: DELETE, GET, HEAD, PUT.")
+    assert_error(
+        resp, 405, "MethodNotAllowed", "POST is not allowed on an object; allowed: DELETE, GET, HEAD, OPTIONS, PUT."
+    )
     assert resp.header("Allow")
 
 

@@ -24,14 +24,15 @@ def _empty_bucket(client: CosS3Client) -> str:
     [
         lambda c, b: c.delete_bucket_response_control(Bucket=b),
         lambda c, b: c.delete_bucket_domain_certificate(Bucket=b, DomainName="www.example.com"),
+        lambda c, b: c.delete_bucket_origin(Bucket=b),
     ],
-    ids=["response-control", "domaincertificate"],
+    ids=["response-control", "domaincertificate", "origin"],
 )
-def test_unimplemented_bucket_delete_leaves_the_bucket(client: CosS3Client, call) -> None:
+def test_configuration_delete_leaves_the_bucket(client: CosS3Client, call) -> None:
+    """These once fell through to DELETE Bucket; now they are their own operations and touch only the
+    configuration (204 whether or not one was set)."""
     bucket = _empty_bucket(client)
-    with pytest.raises(CosServiceError) as info:
-        call(client, bucket)
-    assert_cos_error(info.value, 501, "NotImplemented")
+    call(client, bucket)
     client.head_bucket(Bucket=bucket)  # still there
 
 
@@ -57,15 +58,15 @@ def test_vod_playlist_is_not_implemented_rather_than_a_405_listing_post(
 @pytest.mark.parametrize(
     ("method", "key", "query"),
     [
-        ("DELETE", "", "intelligent-tiering"),
-        ("GET", "", "intelligenttiering"),
+        ("GET", "", "notification"),
+        ("PUT", "obj", "retention"),
         ("GET", "", "live"),
         ("PUT", "obj", "comp=flush"),
         ("GET", "", "vod"),
-        ("PUT", "", "domaincertificate"),
+        ("GET", "", "requestpayment"),
         ("GET", "obj", "select&select-type=2"),
-        ("POST", "obj", "restore"),
-        ("DELETE", "", "object-lock"),
+        ("PUT", "obj", "rename"),
+        ("GET", "obj", "legal-hold"),
         ("GET", "", "accelerate"),
         ("GET", "obj", "imageMogr2/thumbnail/100x"),
         ("GET", "obj", "imageInfo"),
@@ -85,3 +86,10 @@ def test_a_plain_request_still_works_next_to_the_allow_list(emu: RunningEmulator
     assert client.get_object(Bucket=emu.bucket, Key="plain", ResponseContentType="text/plain")["Content-Type"] == (
         "text/plain"
     )
+
+
+def test_object_lock_has_no_delete(emu: RunningEmulator) -> None:
+    """Object lock cannot be switched off in COS: DELETE is not an operation of ?object-lock."""
+    resp = raw_request(emu, "DELETE", params={"object-lock": ""})
+    assert resp.status == 405, (resp.status, resp.body)
+    assert resp.header("Allow") == "GET, PUT"

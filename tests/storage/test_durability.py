@@ -141,3 +141,70 @@ def test_failed_commit_leaves_no_blob_and_no_temp_file(tmp_path: Path, monkeypat
             store.put_object(BUCKET, "k", staged, NewObject())
         files = [p for p in (tmp_path / "data").rglob("*") if p.is_file() and p.parent.name != "data"]
         assert files == []
+
+
+VERSIONED_WRITER = textwrap.dedent(
+    """
+    import random, sys
+    from pathlib import Path
+    import anyio
+    from cos_ocr_emulator.storage.models import NewObject
+    from cos_ocr_emulator.storage.store import SqliteStore
+
+    async def chunks(data: bytes):
+        yield data
+
+    store = SqliteStore(Path(sys.argv[1]))
+    store.create_bucket("examplebucket-1250000000", "ap-guangzhou")
+    store.put_bucket_config("examplebucket-1250000000", "versioning", "Enabled")
+    i = 0
+    while True:  # ten keys rewritten over and over, every third write followed by a delete marker
+        data = random.Random(i).randbytes(1 + (i * 7919) % 50_000)
+        staged = anyio.run(lambda: store.stage(chunks(data), max_size=1 << 30))
+        info = store.put_object("examplebucket-1250000000", f"k{i % 10}", staged, NewObject())
+        marker = store.delete_object("examplebucket-1250000000", f"k{i % 10}").version_id if i % 3 == 0 else "-"
+        print(f"ack {i} {info.version_id} {marker}", flush=True)
+        i += 1
+    """
+)
+
+
+def test_acknowledged_versions_and_markers_survive_sigkill(tmp_path: Path) -> None:
+    """Every acknowledged version stays readable by its id and every acknowledged marker stays listed;
+    the blobs on disk are exactly the ones some version still names."""
+    root = tmp_path / "data"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    child = subprocess.Popen(
+        [sys.executable, "-c", VERSIONED_WRITER, str(root)], stdout=subprocess.PIPE, env=env, cwd=REPO, text=True
+    )
+    assert child.stdout is not None
+    acked: list[tuple[int, str, str]] = []
+    try:
+        for line in child.stdout:
+            _, i, version, marker = line.split()
+            acked.append((int(i), version, marker))
+            if len(acked) == ACKED:
+                child.send_signal(signal.SIGKILL)
+                break
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        child.stdout.close()
+    assert len(acked) == ACKED
+
+    with SqliteStore(root) as store:
+        listing = store.list_versions(BUCKET, max_keys=1000)
+        assert not listing.is_truncated
+        listed = {(e.key, e.version_id): e for e in listing.entries}
+        for i, version, marker in acked:
+            key = f"k{i % 10}"
+            info = store.head_object(BUCKET, key, version)
+            assert store.read_all(info) == random.Random(i).randbytes(1 + (i * 7919) % 50_000), i
+            if marker != "-":
+                assert listed[(key, marker)].delete_marker
+        for key in {e.key for e in listing.entries}:  # exactly one latest entry per key
+            assert sum(e.is_latest for e in listing.entries if e.key == key) == 1
+        blob_names = {p.name for p in (root / "blobs").rglob("*") if p.is_file()}
+        named = {store.head_object(BUCKET, e.key, e.version_id).blob_id for e in listing.entries if not e.delete_marker}
+        assert blob_names == named
+        assert list((root / "tmp").iterdir()) == []

@@ -16,8 +16,9 @@ import crcmod
 import pytest
 
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.limits import MIN_PART_SIZE
 from cos_ocr_emulator.storage.models import NewObject
-from cos_ocr_emulator.storage.store import MIN_PART_SIZE, SqliteStore
+from cos_ocr_emulator.storage.store import SqliteStore
 
 from .conftest import FakeClock, Putter, Stager
 

@@ -31,6 +31,20 @@ VECTORS = [
     ("DELETE", "object", {"uploadid"}, set(), None, "AbortMultipartUpload"),
     ("DELETE", "object", set(), set(), None, "DeleteObject"),
     ("get", "object", set(), set(), None, "GetObject"),
+    # Configurations, restore, append, symlinks: a keyed GET before the listing it would otherwise match.
+    ("GET", "bucket", {"inventory", "id"}, set(), None, "GetBucketInventory"),
+    ("GET", "bucket", {"inventory"}, set(), None, "ListBucketInventoryConfigurations"),
+    ("POST", "bucket", {"inventory", "id"}, set(), None, "PostBucketInventory"),
+    ("GET", "bucket", {"intelligent-tiering", "id"}, set(), None, "GetBucketIntelligentTieringV2"),
+    ("GET", "bucket", {"intelligent-tiering"}, set(), None, "ListBucketIntelligentTiering"),
+    ("GET", "bucket", {"intelligenttiering"}, set(), None, "GetBucketIntelligentTiering"),
+    ("DELETE", "bucket", {"response-control"}, set(), None, "DeleteBucketResponseControl"),
+    ("DELETE", "bucket", {"domaincertificate", "domainname"}, set(), None, "DeleteBucketDomainCertificate"),
+    ("PUT", "bucket", {"referer"}, set(), None, "PutBucketReferer"),
+    ("POST", "object", {"append", "position"}, set(), None, "AppendObject"),
+    ("POST", "object", {"restore", "versionid"}, set(), None, "PostObjectRestore"),
+    ("PUT", "object", {"symlink"}, {"x-cos-symlink-target"}, None, "PutSymlink"),
+    ("GET", "object", {"symlink"}, set(), None, "GetSymlink"),
 ]
 
 
@@ -41,7 +55,7 @@ def test_operation_vectors(method, kind, query, headers, ci, operation):
 
 
 @pytest.mark.parametrize(
-    ("method", "kind"), [("POST", "object"), ("PATCH", "bucket"), ("PUT", "service"), ("OPTIONS", "object")]
+    ("method", "kind"), [("POST", "object"), ("PATCH", "bucket"), ("PUT", "service"), ("OPTIONS", "service")]
 )
 def test_unknown_method_is_method_not_allowed(method, kind):
     error = match(method, kind, set(), set(), None)
@@ -50,7 +64,7 @@ def test_unknown_method_is_method_not_allowed(method, kind):
     assert method not in error.headers["Allow"]
 
 
-@pytest.mark.parametrize("query", [{"acl"}, {"cors"}, {"tagging"}, {"versioning"}])
+@pytest.mark.parametrize("query", [{"notification"}, {"accelerate"}, {"live"}, {"requestpayment"}])
 def test_unimplemented_subresources_answer_501(query):
     error = match("GET", "bucket", query, set(), None)
     assert isinstance(error, CosError)
@@ -63,8 +77,36 @@ def test_other_ci_process_is_not_implemented():
     assert "DocPreview" in error.message
 
 
+@pytest.mark.parametrize(
+    ("method", "kind", "query", "operation"),
+    [
+        ("GET", "bucket", {"acl"}, "GetBucketACL"),
+        ("PUT", "object", {"acl"}, "PutObjectACL"),
+        ("DELETE", "bucket", {"cors"}, "DeleteBucketCORS"),
+        ("OPTIONS", "object", set(), "OptionsObject"),
+        ("OPTIONS", "bucket", set(), "OptionsObject"),
+        ("PUT", "object", {"tagging"}, "PutObjectTagging"),
+        ("DELETE", "bucket", {"tagging"}, "DeleteBucketTagging"),
+        ("GET", "bucket", {"versioning"}, "GetBucketVersioning"),
+        ("GET", "bucket", {"versions", "prefix"}, "ListObjectVersions"),
+        ("PUT", "bucket", {"policy"}, "PutBucketPolicy"),
+    ],
+)
+def test_configuration_subresources(method, kind, query, operation):
+    rule = match(method, kind, query, set(), None)
+    assert not isinstance(rule, CosError), rule
+    assert rule.operation == operation
+
+
+def test_versionid_is_taken_by_the_object_reads_and_deletes():
+    for method, operation in (("GET", "GetObject"), ("HEAD", "HeadObject"), ("DELETE", "DeleteObject")):
+        rule = match(method, "object", {"versionid"}, set(), None)
+        assert not isinstance(rule, CosError) and rule.operation == operation
+
+
 def test_actions():
     actions = {rule.operation: rule.action for rule in RULES}
+    assert actions["ListObjectVersions"] == "cos:GetBucketObjectVersions"
     assert actions["OCR"] == "ci:CreateOCRJob"
     assert actions["GetObject"] == "cos:GetObject"
 
@@ -73,16 +115,16 @@ def test_actions():
     ("method", "kind", "query", "code", "allowed"),
     [
         # a sub-resource the emulator lacks, with any method: never the plain operation
-        ("DELETE", "bucket", {"response-control"}, "NotImplemented", None),
-        ("DELETE", "bucket", {"domaincertificate", "domainname"}, "NotImplemented", None),
+        ("DELETE", "bucket", {"notification"}, "NotImplemented", None),
+        ("DELETE", "bucket", {"object-lock"}, "MethodNotAllowed", "GET, PUT"),
         ("PUT", "object", {"live", "switch"}, "NotImplemented", None),
         ("POST", "object", {"vod", "starttime", "endtime"}, "NotImplemented", None),
         ("GET", "object", {"imagemogr2/thumbnail/100x"}, "NotImplemented", None),
-        ("GET", "object", {"versionid"}, "NotImplemented", None),
+        ("GET", "bucket", {"versionid"}, "NotImplemented", None),
         # an implemented sub-resource with the wrong method: 405 listing only what that shape allows
         ("GET", "bucket", {"delete"}, "MethodNotAllowed", "POST"),
         ("PUT", "object", {"uploads"}, "MethodNotAllowed", "POST"),
-        ("POST", "object", set(), "MethodNotAllowed", "DELETE, GET, HEAD, PUT"),
+        ("POST", "object", set(), "MethodNotAllowed", "DELETE, GET, HEAD, OPTIONS, PUT"),
         # implemented names that do not make an operation together
         ("PUT", "object", {"partnumber"}, "InvalidRequest", None),
     ],
