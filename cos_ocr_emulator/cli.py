@@ -49,10 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-dir", help="load <bucket-appid>/<key> files at startup")
     parser.add_argument("--log-format", help="access log format: text (default) or json")
     parser.add_argument("--log-level", help="critical, error, warning, info (default) or debug")
-    parser.add_argument("--ocr-engine", help="OCR backend: tesserocr (default) or pytesseract")
     parser.add_argument("--ocr-timeout", help="seconds one OCR request may take (default 30)")
     parser.add_argument("--ocr-engine-cache", help="language sets kept warm in memory (default 4)")
     parser.add_argument("--shutdown-grace", help="seconds in-flight requests get on stop (default 10)")
+    parser.add_argument(
+        "--ocr-engine", help="OCR engine: tesseract (default; = tesserocr), pytesseract (Tesseract's CLI) or ppocr"
+    )
     parser.add_argument(
         "--sdk-fault-keys", action="store_true", default=None, help="serve the Python SDK's retry-test keys"
     )

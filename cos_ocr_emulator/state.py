@@ -15,6 +15,7 @@ from cos_ocr_emulator.record import Journal
 from cos_ocr_emulator.storage import open_store
 from cos_ocr_emulator.storage.base import Store
 from cos_ocr_emulator.storage.facade import AsyncStore
+from cos_ocr_emulator.storage.models import BucketInfo
 
 if TYPE_CHECKING:
     from cos_ocr_emulator.ocr.pipeline import OcrService
@@ -85,6 +86,14 @@ class EmulatorState:
         names = {b.name for b in self.store.list_buckets()}
         if self.settings.default_bucket not in names:
             self.store.create_bucket(self.settings.default_bucket, self.settings.region)
+
+    def bucket_info(self, name: str | None) -> BucketInfo | None:
+        if name is None:
+            return None
+        try:
+            return self.store.get_bucket(name)
+        except CosError:
+            return None
 
     def bucket_exists(self, name: str) -> bool:
         try:

@@ -29,20 +29,32 @@ from pydantic import BaseModel, Field
 from cos_ocr_emulator import __version__
 from cos_ocr_emulator.admin.faults import FaultRule
 from cos_ocr_emulator.console import console_router
+from cos_ocr_emulator.dispatch import OPERATIONS
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.state import EmulatorState
 
+# One set of defaults for the REST API and the Python helper (`RunningEmulator.inject_fault`).
+_RULE = FaultRule(action="error")
+
 
 class FaultIn(BaseModel):
-    action: str = Field(description="error | delay | drop | truncate | reset")
-    bucket: str | None = None
-    key: str | None = Field(None, description="glob over the whole key")
-    operation: str | None = Field(None, description="COS operation, e.g. GetObject, PutObject, OCR")
-    status: int = 503
-    code: str = "ServiceUnavailable"
-    message: str = ""
-    delay_seconds: float = 0.0
-    times: int | None = Field(None, description="fire this many times; null = forever")
+    action: str = Field(_RULE.action, description="error | delay | drop | truncate | reset")
+    bucket: str | None = _RULE.bucket
+    key: str | None = Field(_RULE.key, description="glob over the whole key")
+    operation: str | None = Field(_RULE.operation, description="COS operation, e.g. GetObject, PutObject, OCR")
+    status: int = _RULE.status
+    code: str = Field(_RULE.code, description="empty: the usual code for the status")
+    message: str = _RULE.message
+    delay_seconds: float = _RULE.delay_seconds
+    times: int | None = Field(_RULE.times, description="fire this many times; null = forever")
+
+
+def _operation(name: str | None) -> str | None:
+    """A COS operation name from the dispatch table, or a 400 listing them (a typo would otherwise make
+    a rule or a filter that silently never matches)."""
+    if name is None or name in OPERATIONS:
+        return name
+    raise CosError("InvalidArgument", f"Unknown operation {name!r}; valid operations: {', '.join(sorted(OPERATIONS))}.")
 
 
 class CannedIn(BaseModel):
@@ -56,9 +68,15 @@ class CannedIn(BaseModel):
 def build_admin_app(state: EmulatorState) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
+    # Every admin error is {"error": <code>, "message": <text>}.
     @app.exception_handler(CosError)
     async def _cos_error(_: Request, exc: CosError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "InvalidArgument")
+        return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -131,6 +149,7 @@ def api_router(state: EmulatorState) -> APIRouter:
         bucket: str | None = None, key: str | None = None, status: int | None = None,
         operation: str | None = None, limit: int = 1000,
     ) -> dict[str, Any]:  # fmt: skip
+        _operation(operation)
         entries = [
             e for e in state.journal.entries()
             if (bucket is None or e["bucket"] == bucket) and (key is None or e["key"] == key)
@@ -144,6 +163,7 @@ def api_router(state: EmulatorState) -> APIRouter:
 
     @app.post("/_emulator/faults", dependencies=guarded, status_code=201)
     def add_fault(body: FaultIn) -> dict[str, Any]:
+        _operation(body.operation)
         try:
             rule = state.faults.add(FaultRule(**body.model_dump()))
         except ValueError as exc:

@@ -215,7 +215,7 @@ class OcrService:
         scaled = imaging.resize(page, factor)
         job.remaining()
         pages = (_filter(scaled, profile.mode), scaled.convert("L") if profile.retry_gray else None)
-        code, raw = self._read(pages, job, script, script_confidence)
+        code, raw = self._read(pages, job, script, script_confidence, colour=scaled)
         return _Attempt(code, raw, to_corrected, factor, angle)
 
     def _finish(self, attempt: _Attempt, req: OcrRequest, pdf_page_size: int) -> OcrResult:
@@ -227,10 +227,18 @@ class OcrService:
             words=req.isword,
             word_polygons=req.enable_word_polygon,
         )
-        return OcrResult(lines, attempt.code, orient.normalize_angle(attempt.angle), pdf_page_size)
+        engine = self.engine.engine_for(languages.tesseract_languages(attempt.code))
+        return OcrResult(
+            lines, attempt.code, orient.normalize_angle(attempt.angle), pdf_page_size, engine=engine.name
+        )
 
     def _read(
-        self, pages: tuple[Image.Image, Image.Image | None], job: _Job, script: str | None, script_confidence: float
+        self,
+        pages: tuple[Image.Image, Image.Image | None],
+        job: _Job,
+        script: str | None,
+        script_confidence: float,
+        colour: Image.Image | None = None,
     ) -> tuple[str, list[RawLine]]:
         """Run the engine; resolves language-type=auto and does the profile's second pass."""
         profile, req = job.profile, job.req
@@ -239,7 +247,10 @@ class OcrService:
 
         def recognize(langs: str, variables: dict[str, str], image: Image.Image) -> list[RawLine]:
             plan = RecognitionPlan(langs, profile.psm, variables, symbols, job.remaining())
-            return self.engine.recognize(image, plan)
+            engine = self.engine.engine_for(langs)
+            if engine.wants_colour and colour is not None and image is page:  # a neural engine reads the
+                image = colour  # unfiltered page
+            return engine.recognize(image, plan)
 
         with _engine_errors(job.timeout):
             code = req.language_type
@@ -249,7 +260,12 @@ class OcrService:
             else:
                 raw = recognize(languages.tesseract_languages(code), dict(profile.variables), page)
             langs = languages.tesseract_languages(code)
-            if profile.retry is not None and turns.mean_confidence(raw) < profile.retry_below:
+            engine = self.engine.engine_for(langs)
+            if engine.wants_colour and colour is not None:
+                alternate = None
+            # A second pass that only changes Tesseract variables is pointless on engines that ignore them.
+            retry = profile.retry is not None and (engine.reads_variables or alternate is not None)
+            if retry and profile.retry is not None and turns.mean_confidence(raw) < profile.retry_below:
                 second = recognize(langs, {**profile.variables, **profile.retry}, alternate or page)
                 if _score(second) > _score(raw):
                     raw = second
@@ -287,11 +303,13 @@ class OcrService:
         """What /_emulator/health shows about OCR."""
         try:
             version = self.engine.version()
+            tesseract = self.engine.engine_for("osd").version()  # PP-OCR's fallback and OSD engine
         except (RuntimeError, OSError, pytesseract.TesseractError) as exc:
-            version = f"unavailable: {exc}"
+            version = tesseract = f"unavailable: {exc}"
         return {
             "engine": self.engine.name,
-            "tesseract": version,
+            "engine_version": version,
+            "tesseract": tesseract,
             "tessdata": str(languages.tessdata_dir()),
             "languages": sorted(languages.installed_languages()),
             "workers": self.workers,

@@ -75,9 +75,12 @@ def mean_confidence(raw: list[RawLine]) -> float:
 
 
 def horizontal(raw: list[RawLine]) -> bool:
+    """Lines run left to right: wider than tall, and (for engines that report their own line direction,
+    PP-OCR flips single upside-down lines) not mostly running right to left."""
     wide = sum(line.box.width for line in raw if line.box.width >= line.box.height)
     tall = sum(line.box.height for line in raw if line.box.height > line.box.width)
-    return wide > tall
+    backwards = sum(line.box.width for line in raw if line.polygon and line.polygon[1][0] < line.polygon[0][0])
+    return wide > tall and 2 * backwards < wide
 
 
 def looks_upright(raw: list[RawLine]) -> bool:

@@ -101,6 +101,13 @@ class RunningEmulator:
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.settings.admin_token}"} if self.settings.admin_token else {}
         response = httpx.request(method, f"{self.endpoint}/_emulator/{path}", headers=headers, timeout=60, **kwargs)
+        if 400 <= response.status_code < 500:
+            # The server's own explanation (e.g. the valid operation names), not just "400 Bad Request".
+            try:
+                message = response.json().get("message") or response.text
+            except ValueError:
+                message = response.text
+            raise ValueError(f"{method} /_emulator/{path}: {response.status_code} {message}")
         response.raise_for_status()
         return response.json()
 
