@@ -228,9 +228,7 @@ class OcrService:
             word_polygons=req.enable_word_polygon,
         )
         engine = self.engine.engine_for(languages.tesseract_languages(attempt.code))
-        return OcrResult(
-            lines, attempt.code, orient.normalize_angle(attempt.angle), pdf_page_size, engine=engine.name
-        )
+        return OcrResult(lines, attempt.code, orient.normalize_angle(attempt.angle), pdf_page_size, engine=engine.name)
 
     def _read(
         self,
