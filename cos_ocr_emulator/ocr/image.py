@@ -354,3 +354,46 @@ def _local_stats(pixels: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarra
     mean = box(total) / count
     variance = np.maximum(box(squares) / count - mean**2, 0.0)
     return mean, np.sqrt(variance)
+
+
+MIN_COLUMN_LINES = 4  # a column holds at least this many text lines
+MIN_COLUMN_WIDTH = 6.0  # line heights: narrower ink (a receipt's price column) is not a column
+MIN_GUTTER = 0.8  # line heights: a gutter is wider than about one character
+
+
+def column_count(gray: Image.Image) -> int:
+    """How many text columns an upright page has, split by gutters running through the text's height.
+
+    A gutter is a vertical band with no ink (a rule counts as no ink) at least MIN_GUTTER line heights
+    wide; every column it separates must be MIN_COLUMN_WIDTH line heights wide and hold
+    MIN_COLUMN_LINES lines, else the page is one column (a receipt's item/price gap is no gutter)."""
+    height = line_height(gray)
+    pixels = np.asarray(gray, dtype=np.float32)
+    if height is None or pixels.size == 0:
+        return 1
+    ink = pixels < min(float(pixels.mean()) - 2 * float(pixels.std()) / 3, 160.0)
+    ink[:, ink.mean(axis=0) > 0.5] = False  # rules, borders and shadows
+    rows = np.nonzero(ink.sum(axis=1) > max(2, ink.shape[1] // 100))[0]
+    if len(rows) == 0:
+        return 1
+    band = ink[rows[0] : rows[-1] + 1]
+    occupied = band.sum(axis=0) > max(1, band.shape[0] // 200)
+    edges = np.diff(np.concatenate(([0], occupied.astype(np.int8), [0])))
+    starts, ends = np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0]
+    if len(starts) == 0:
+        return 1
+    # Runs of occupied x separated by gaps narrower than a gutter belong to one column.
+    columns = [[int(starts[0]), int(ends[0])]]
+    for start, end in zip(starts[1:], ends[1:], strict=True):
+        if start - columns[-1][1] < MIN_GUTTER * height:
+            columns[-1][1] = int(end)
+        else:
+            columns.append([int(start), int(end)])
+    if len(columns) < 2:
+        return 1
+    for left, right in columns:
+        lines = band[:, left:right].sum(axis=1) > 0
+        runs = np.diff(np.concatenate(([0], lines.astype(np.int8), [0])))
+        if right - left < MIN_COLUMN_WIDTH * height or int((runs == 1).sum()) < MIN_COLUMN_LINES:
+            return 1
+    return len(columns)

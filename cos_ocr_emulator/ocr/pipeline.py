@@ -15,6 +15,8 @@ The five API types are different trade-offs, not aliases (docs/ocr-types.md has 
 - fast: no OSD or deskew, grayscale, pages above 1600 px scaled down, one uniform block (PSM 6).
 - handwriting: OSD and deskew, then denoise + Sauvola binarization + ruled-line removal, PSM 6,
   and a second pass on the plain grayscale page when the first one is unsure.
+  fast and handwriting switch to PSM 3 on a page with column gutters (image.column_count), so
+  that no line reads across a gutter.
 Every type reads a page turned a quarter or half turn: when OSD (or, for efficient and fast, which
 skip OSD) cannot vouch for the orientation and the reading looks doubtful, the turns are compared
 by cheap readings. On pages over 2000 px every type first scales text lines taller than 50 px down
@@ -55,6 +57,7 @@ RESCUE_MIN_SKEW = 1.0  # degrees: efficient/fast straighten a page that read as 
 TURN_TEST_SIDE = 1000  # px: the cheap readings that compare quarter turns use at most this side
 TURN_TEST_BAND = 320  # px: and only a horizontal band this tall through the middle of the turned page
 MEASURE_SIDE = 1600  # px: line heights are measured on a copy at most this big
+UNIFORM_BLOCK = 6  # Tesseract PSM: fast and handwriting read the page as one block of text
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,8 @@ PROFILES = {
     "general": Profile(osd=True, min_skew=1.0, upright_first=True),
     "accurate": Profile(osd=True, min_skew=0.1, upscale=True, retry={"thresholding_method": "1"}, retry_below=101),
     "efficient": Profile(osd=False, min_skew=None, max_side=2400),
-    "fast": Profile(osd=False, min_skew=None, max_side=1600, psm=6),
-    "handwriting": Profile(osd=True, min_skew=0.3, mode="handwriting", psm=6, retry={}, retry_gray=True),
+    "fast": Profile(osd=False, min_skew=None, max_side=1600, psm=UNIFORM_BLOCK),
+    "handwriting": Profile(osd=True, min_skew=0.3, mode="handwriting", psm=UNIFORM_BLOCK, retry={}, retry_gray=True),
 }
 
 
@@ -214,6 +217,10 @@ class OcrService:
         factor = _scale_factor(page, profile)
         scaled = imaging.resize(page, factor)
         job.remaining()
+        if profile.psm == UNIFORM_BLOCK and imaging.column_count(scaled.convert("L")) > 1:
+            # One uniform block reads straight across a column gutter; layout analysis reads the
+            # columns one after another. Only paid for when a gutter is there.
+            job = replace(job, profile=replace(profile, psm=3))
         pages = (_filter(scaled, profile.mode), scaled.convert("L") if profile.retry_gray else None)
         code, raw = self._read(pages, job, script, script_confidence, colour=scaled)
         return _Attempt(code, raw, to_corrected, factor, angle)
