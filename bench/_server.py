@@ -19,10 +19,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(*args: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Start `python -m cos_ocr_emulator.cli --port P *args`; returns once /_emulator/health answers."""
+def start_server(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `python -m cos_ocr_emulator.cli --port P *args` (extra `env`); returns once
+    /_emulator/health answers."""
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     cmd = [sys.executable, "-m", "cos_ocr_emulator.cli", "--port", str(port), *args]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):

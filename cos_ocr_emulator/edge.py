@@ -162,8 +162,9 @@ class Edge:
             access_log.info(json.dumps(entry, ensure_ascii=False))
         else:
             access_log.info(
-                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms",
+                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms%s",
                 entry["request_id"], entry["method"], entry["path"], entry["bucket"] or "-", entry["key"] or "-",
                 entry["operation"] or "-", entry["ci_process"] or "-", entry["auth"], entry["status"],
                 entry["error_code"] or "", entry["duration_ms"],
+                f" ocr_cache={entry['ocr_cache']}" if entry["ocr_cache"] else "",
             )  # fmt: skip

@@ -9,14 +9,16 @@ FastAPI for its routing and validation, and the place to add more: `build_admin_
 `APIRouter` per concern, so a new surface (a web console under `/_emulator/ui/`) is one
 `app.include_router(...)` or `app.mount(...)` line.
 
-Routes: `GET /_emulator` (index); `GET health`; `POST reset[?bucket=]`; `GET|DELETE requests` (the
-journal, filterable by bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
-`PUT|GET|DELETE ocr-results` (canned OCR). The web console (`ui/` and the JSON it reads) is
-`cos_ocr_emulator.console`, mounted below.
+Routes: `GET /_emulator` (index); `GET health`; `POST reset[?bucket=][&keep=ocr-cache]`; `GET|DELETE
+requests` (the journal, filterable by bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
+`PUT|GET|DELETE ocr-results` (canned OCR); `GET|DELETE ocr-cache` (the OCR result cache's size and
+hit counts; clearing it alone, which a full reset also does). The web console (`ui/` and the JSON it
+reads) is `cos_ocr_emulator.console`, mounted below.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import time
 from collections.abc import Callable
@@ -63,6 +65,13 @@ class CannedIn(BaseModel):
     sha256: str | None = None
     detect_url: str | None = None
     result: dict[str, Any]
+
+
+def _cache_stats(state: EmulatorState) -> dict[str, Any]:
+    if state.ocr_cache is None:
+        return {"enabled": False}
+    stats = state.ocr_cache.stats()
+    return {"enabled": True, "storage": "disk" if state.ocr_cache.path else "memory", **dataclasses.asdict(stats)}
 
 
 def build_admin_app(state: EmulatorState) -> FastAPI:
@@ -117,6 +126,7 @@ def api_router(state: EmulatorState) -> APIRouter:
             "requests": "/_emulator/requests",
             "faults": "/_emulator/faults",
             "ocr_results": "/_emulator/ocr-results",
+            "ocr_cache": "/_emulator/ocr-cache",
             "console": "/_emulator/ui/",
         }
 
@@ -137,11 +147,23 @@ def api_router(state: EmulatorState) -> APIRouter:
         except Exception as exc:  # health must answer even when Tesseract is broken
             body["ocr"] = {"error": str(exc)}
             body["status"] = "degraded"
+        body["ocr"]["warmup"] = state.warmup.health()
+        body["ocr"]["cache"] = _cache_stats(state)
         return body
 
+    @app.get("/_emulator/ocr-cache", dependencies=guarded)
+    def ocr_cache() -> dict[str, Any]:
+        return _cache_stats(state)
+
+    @app.delete("/_emulator/ocr-cache", dependencies=guarded)
+    def clear_ocr_cache() -> dict[str, Any]:
+        return {"cleared": state.ocr_cache.clear() if state.ocr_cache is not None else 0}
+
     @app.post("/_emulator/reset", dependencies=guarded)
-    async def reset(bucket: str | None = None) -> dict[str, Any]:
-        await state.reset(bucket)
+    async def reset(bucket: str | None = None, keep: str | None = None) -> dict[str, Any]:
+        if keep not in (None, "ocr-cache"):
+            raise HTTPException(400, f"keep={keep!r}: the only thing a reset can keep is ocr-cache")
+        await state.reset(bucket, keep_ocr_cache=keep == "ocr-cache")
         return {"reset": bucket or "all", "buckets": [b.name for b in state.store.list_buckets()]}
 
     @app.get("/_emulator/requests", dependencies=guarded)

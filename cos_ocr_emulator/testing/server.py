@@ -111,9 +111,13 @@ class RunningEmulator:
         response.raise_for_status()
         return response.json()
 
-    def reset(self, bucket: str | None = None) -> None:
-        """Back to the seeded state; with no bucket also clears faults, canned OCR and the journal."""
-        self.admin("POST", "reset", params={"bucket": bucket} if bucket else None)
+    def reset(self, bucket: str | None = None, *, keep_ocr_cache: bool = False) -> None:
+        """Back to the seeded state; with no bucket also clears faults, canned OCR, the journal and
+        (unless `keep_ocr_cache`) the OCR result cache."""
+        params = {"bucket": bucket} if bucket else {}
+        if keep_ocr_cache:
+            params["keep"] = "ocr-cache"
+        self.admin("POST", "reset", params=params or None)
 
     def inject_fault(self, action: str = "error", **rule: Any) -> dict[str, Any]:
         """e.g. inject_fault(operation="GetObject", status=503, code="SlowDown", times=2)."""
