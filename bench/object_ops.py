@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import ROOT, free_port, launch, start_server, stop_server  # noqa: E402
+from _server import ROOT, free_port, launch, start_server, stop_server
 
 sys.path.insert(0, str(ROOT))
-from cos_ocr_emulator.auth.signing import build_authorization  # noqa: E402
-from cos_ocr_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY  # noqa: E402
+from cos_ocr_emulator.auth.signing import build_authorization
+from cos_ocr_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 
 GET_PATH = "/bench/get-1k"
 PUT_KEYS = 1000

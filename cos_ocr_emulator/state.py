@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from cos_ocr_emulator.admin.canned import CannedResults
 from cos_ocr_emulator.admin.faults import FaultBook, FaultRule, sdk_fault_rule
 from cos_ocr_emulator.config import Settings
-from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ids import IdSource
 from cos_ocr_emulator.record import Journal
 from cos_ocr_emulator.storage import open_store
@@ -87,11 +86,7 @@ class EmulatorState:
             self.store.create_bucket(self.settings.default_bucket, self.settings.region)
 
     def bucket_exists(self, name: str) -> bool:
-        try:
-            self.store.get_bucket(name)
-        except CosError:
-            return False
-        return True
+        return self.store.bucket_exists(name)
 
     def close(self) -> None:
         if self._ocr is not None:
