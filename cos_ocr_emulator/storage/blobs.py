@@ -1,9 +1,11 @@
 """Content-addressed blob files: how object and part bytes reach the disk, atomically and durably.
 
-A body is spooled to `tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass,
-then fsynced. `publish` renames it to `blobs/<sha256[:2]>/<sha256>` and fsyncs the directory, so a
-blob file either does not exist or holds exactly the bytes its name promises; identical bodies share
-one file (dedup). Which blobs are still needed is decided by the metadata database, not here.
+A body is spooled to `tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass.
+Before it is published it is fsynced (`sync_staged`, in the writer's own thread, so concurrent
+writers' fsyncs overlap); `place` renames it to `blobs/<sha256[:2]>/<sha256>` and `sync_dirs` fsyncs
+the directories that changed (once per batch of writes, storage/commit.py), so a blob file either
+does not exist or holds exactly the bytes its name promises; identical bodies share one file (dedup).
+Which blobs are still needed is decided by the metadata database, not here.
 
 This module must never turn an object key into a path (names are SHA-256 hex only, checked), never
 read a whole body into memory, and never delete a blob on its own initiative: `unlink` and `gc` act
@@ -21,8 +23,6 @@ from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-
-import anyio.to_thread
 
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.storage.crc64 import crc64
@@ -46,10 +46,9 @@ def fsync_dir(path: Path) -> None:
 class _Spool:
     """One temp file being written, with the running digests. Used by both the async and sync stagers."""
 
-    def __init__(self, path: Path, max_size: int | None, durable: bool) -> None:
+    def __init__(self, path: Path, max_size: int | None) -> None:
         self.path = path
         self._max_size = max_size
-        self._durable = durable
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._sha256 = hashlib.sha256()
         self._crc = 0
@@ -70,11 +69,8 @@ class _Spool:
         self._fh.write(chunk)
 
     def finish(self) -> StagedBody:
-        """Flush and (when durable) fsync: after this the bytes survive a crash once renamed."""
+        """Flush and close. Not fsynced yet: the store does that in the thread that publishes it."""
         assert self._fh is not None
-        self._fh.flush()
-        if self._durable:
-            os.fsync(self._fh.fileno())
         self._fh.close()
         self._fh = None
         return StagedBody(
@@ -141,18 +137,18 @@ class BlobDir:
 
     # --- staging ----------------------------------------------------------------------------
     def _new_spool(self, max_size: int | None) -> _Spool:
-        return _Spool(self.tmp_dir / uuid.uuid4().hex, max_size, self.durable)
+        return _Spool(self.tmp_dir / uuid.uuid4().hex, max_size)
 
     async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
         """Spool an async body; EntityTooLarge past max_size. Nothing is left behind on any failure,
-        including a client disconnect or cancellation mid-body."""
+        including a client disconnect or cancellation mid-body. No thread hop: the writes go to the
+        page cache, and the fsync waits for the publishing thread (`sync_staged`)."""
         spool = self._new_spool(max_size)
         done = False
         try:
             async for chunk in chunks:
                 spool.write(chunk)
-            # The fsync can take milliseconds on a busy disk: keep it off the event loop.
-            staged = await anyio.to_thread.run_sync(spool.finish)
+            staged = spool.finish()
             done = True
             return staged
         finally:
@@ -188,25 +184,47 @@ class BlobDir:
             raise ValueError(f"invalid blob id {blob_id!r}")
         return f"{self._blob_root}/{blob_id[:2]}/{blob_id}"  # a str: pathlib costs more than the read
 
-    def publish(self, staged: StagedBody) -> str:
-        """Move a staged body into place (or drop it if the same content exists) and return its id.
+    def sync_staged(self, staged: StagedBody) -> None:
+        """fsync a staged body's bytes (before `place`: a name must never become durable before its data)."""
+        if self.durable:
+            fd = os.open(staged.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def place(self, staged: StagedBody, touched: set[str]) -> str:
+        """Move a synced staged body into place (or drop it if the same content exists) and return its
+        id. The directories whose entries changed (or may have, in this batch) are added to `touched`;
+        they must go through `sync_dirs` before any row naming the blob is committed.
 
         The caller holds the store lock, so a concurrent `unlink` of the same id cannot interleave
         between the existence check and the metadata commit that will reference it.
         """
         blob_id = staged.sha256_hex
-        dest = self.path(blob_id)
-        if dest.exists():
+        dest = self._path(blob_id)
+        shard = os.path.dirname(dest)
+        touched.add(shard)  # also when deduplicated: the existing name may be from this same batch
+        if os.path.exists(dest):
             staged.path.unlink(missing_ok=True)
             return blob_id
-        shard = dest.parent
-        if not shard.is_dir():
-            shard.mkdir(exist_ok=True)
-            if self.durable:
-                fsync_dir(self.blob_dir)
+        if not os.path.isdir(shard):
+            os.makedirs(shard, exist_ok=True)
+            touched.add(self._blob_root)
         os.replace(staged.path, dest)
+        return blob_id
+
+    def sync_dirs(self, touched: set[str]) -> None:
         if self.durable:
-            fsync_dir(shard)
+            for path in sorted(touched):  # the blob root sorts before its shards
+                fsync_dir(Path(path))
+
+    def publish(self, staged: StagedBody) -> str:
+        """`sync_staged`, `place` and `sync_dirs` for one body (the store batches them instead)."""
+        self.sync_staged(staged)
+        touched: set[str] = set()
+        blob_id = self.place(staged, touched)
+        self.sync_dirs(touched)
         return blob_id
 
     def read(self, blob_id: str, start: int, end: int) -> bytes:

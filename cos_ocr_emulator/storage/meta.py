@@ -215,6 +215,18 @@ class MetaTx(VersionTx):
             for r in rows
         ]
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A step of the transaction that an exception undoes alone (the transaction goes on)."""
+        self._c.execute("SAVEPOINT step")
+        try:
+            yield
+        except BaseException:
+            self._c.execute("ROLLBACK TO step")
+            self._c.execute("RELEASE step")
+            raise
+        self._c.execute("RELEASE step")
+
     # --- blob references ----------------------------------------------------------------------
     def is_referenced(self, blob_id: str) -> bool:
         sql = (

@@ -4,7 +4,9 @@ It exists to put the two halves together in the only safe order. Bytes first: sp
 fsynced, renamed into a content-addressed blob, directory fsynced. Then the SQLite row that points at
 the blob is committed. A crash between the two leaves an unreferenced blob or temp file, which `gc()`
 removes at the next open; it can never leave a row pointing at missing or partial bytes. A blob whose
-last row goes away (overwrite, delete, abort) is unlinked right after the commit.
+last row goes away (overwrite, delete, abort) is unlinked right after the commit. Writes that bring
+new bytes (put, part, complete) are committed in groups: concurrent ones share the directory fsync and
+the COMMIT (storage/commit.py); each still returns only once its own row is durable.
 
 Memory mode is the same code with SQLite `:memory:` and the blob directory in a TemporaryDirectory
 (removed on close) and no fsyncs; it behaves identically except for surviving a restart.
@@ -44,6 +46,7 @@ from pathlib import Path
 from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
 from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
+from cos_ocr_emulator.storage.commit import GroupCommit
 from cos_ocr_emulator.storage.completion import check_completion, multipart_etag
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx, PartRow, list_objects
 from cos_ocr_emulator.storage.models import (
@@ -85,6 +88,7 @@ class SqliteStore:
             raise RuntimeError(f"{self.data_dir} is in use by another emulator process") from None
         self._blobs = BlobDir(self.data_dir, durable=not memory)
         self._db = MetaDB(None if memory else self.data_dir / "meta.sqlite3")
+        self._commits = GroupCommit(self._db, self._blobs)
         if not memory:
             fsync_dir(self.data_dir)  # the database files' own directory entries, on first open
         self.gc()
@@ -134,16 +138,11 @@ class SqliteStore:
                 log.exception("could not remove unreferenced blob %s", blob_id)
 
     def _publish_and_write(self, staged: StagedBody, write: Callable[[MetaTx, str, list[str]], None]) -> None:
-        """Publish `staged` and run `write(tx, blob_id, dropped)` in one locked transaction."""
-        published: str | None = None
+        """Make `staged` durable here (in the caller's thread, alongside other writers' fsyncs), then
+        publish it and run `write(tx, blob_id, dropped)` in a group commit (storage/commit.py)."""
         try:
-            with self._writing() as (tx, dropped):
-                published = self._blobs.publish(staged)
-                write(tx, published, dropped)
-        except BaseException:
-            if published is not None:
-                self._release([published])  # the row never committed; drop the fresh blob
-            raise
+            self._blobs.sync_staged(staged)
+            self._commits.run(staged, write)
         finally:
             self._blobs.discard(staged)
 
