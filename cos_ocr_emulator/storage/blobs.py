@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import uuid
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from dataclasses import dataclass
@@ -127,6 +128,8 @@ class BlobDir:
         self.tmp_dir = root / "tmp"
         self.blob_dir = root / "blobs"
         self._blob_root = str(self.blob_dir)
+        self._naming = threading.Lock()  # renames into place vs unlinks
+        self._in_flight: dict[str, int] = {}  # placed blob id -> writers that have not settled yet
         created = False
         for d in (self.tmp_dir, self.blob_dir):
             if not d.is_dir():
@@ -193,38 +196,52 @@ class BlobDir:
             finally:
                 os.close(fd)
 
-    def place(self, staged: StagedBody, touched: set[str]) -> str:
-        """Move a synced staged body into place (or drop it if the same content exists) and return its
-        id. The directories whose entries changed (or may have, in this batch) are added to `touched`;
-        they must go through `sync_dirs` before any row naming the blob is committed.
+    def place(self, staged: StagedBody) -> str:
+        """Move a synced staged body into place (or drop it if the same content exists), fsync the
+        directory that names it, and return its id, registered as in flight: `unlink` leaves it alone
+        until `settle`, so no other writer's cleanup can remove it before this writer's row commits.
 
-        The caller holds the store lock, so a concurrent `unlink` of the same id cannot interleave
-        between the existence check and the metadata commit that will reference it.
+        Only the rename is serialized; the directory fsync runs in the caller's thread, alongside
+        other writers' (one at a time they would cost a disk flush each, in series).
         """
         blob_id = staged.sha256_hex
         dest = self._path(blob_id)
         shard = os.path.dirname(dest)
-        touched.add(shard)  # also when deduplicated: the existing name may be from this same batch
-        if os.path.exists(dest):
-            staged.path.unlink(missing_ok=True)
-            return blob_id
-        if not os.path.isdir(shard):
-            os.makedirs(shard, exist_ok=True)
-            touched.add(self._blob_root)
-        os.replace(staged.path, dest)
+        created = False
+        with self._naming:
+            self._in_flight[blob_id] = self._in_flight.get(blob_id, 0) + 1
+            if os.path.exists(dest):
+                staged.path.unlink(missing_ok=True)
+            else:
+                if not os.path.isdir(shard):
+                    os.makedirs(shard, exist_ok=True)
+                    created = True
+                os.replace(staged.path, dest)
+        try:
+            if self.durable:
+                if created:
+                    fsync_dir(self.blob_dir)
+                # Also when deduplicated: the existing name may come from a writer still in flight.
+                fsync_dir(Path(shard))
+        except BaseException:
+            self.settle(blob_id)
+            raise
         return blob_id
 
-    def sync_dirs(self, touched: set[str]) -> None:
-        if self.durable:
-            for path in sorted(touched):  # the blob root sorts before its shards
-                fsync_dir(Path(path))
+    def settle(self, blob_id: str) -> None:
+        """The writer that placed `blob_id` is done (committed or failed): it may be unlinked again."""
+        with self._naming:
+            left = self._in_flight.get(blob_id, 0) - 1
+            if left > 0:
+                self._in_flight[blob_id] = left
+            else:
+                self._in_flight.pop(blob_id, None)
 
     def publish(self, staged: StagedBody) -> str:
-        """`sync_staged`, `place` and `sync_dirs` for one body (the store batches them instead)."""
+        """`sync_staged` and `place` for a body nobody else is writing (tests, tools)."""
         self.sync_staged(staged)
-        touched: set[str] = set()
-        blob_id = self.place(staged, touched)
-        self.sync_dirs(touched)
+        blob_id = self.place(staged)
+        self.settle(blob_id)
         return blob_id
 
     def read(self, blob_id: str, start: int, end: int) -> bytes:
@@ -264,7 +281,10 @@ class BlobDir:
             yield data
 
     def unlink(self, blob_id: str) -> None:
-        self.path(blob_id).unlink(missing_ok=True)
+        """Remove a blob the store found unreferenced, unless a writer has just placed it (`place`)."""
+        with self._naming:
+            if blob_id not in self._in_flight:
+                self.path(blob_id).unlink(missing_ok=True)
 
     def gc(self, referenced: set[str]) -> GcReport:
         """Delete every temp file and every blob not in `referenced` (crash leftovers).
@@ -289,9 +309,10 @@ class BlobDir:
         return GcReport(tmp_removed, blobs_removed)
 
     def clear(self) -> None:
-        """Delete every published blob (reset). Temp files of in-flight requests are left alone."""
-        for shard in self.blob_dir.iterdir():
-            if shard.is_dir():
-                for entry in shard.iterdir():
-                    if _BLOB_ID.fullmatch(entry.name):
-                        entry.unlink(missing_ok=True)
+        """Delete every published blob (reset). Temp files and blobs of in-flight writes are left alone."""
+        with self._naming:
+            for shard in self.blob_dir.iterdir():
+                if shard.is_dir():
+                    for entry in shard.iterdir():
+                        if _BLOB_ID.fullmatch(entry.name) and entry.name not in self._in_flight:
+                            entry.unlink(missing_ok=True)

@@ -138,12 +138,21 @@ class SqliteStore:
                 log.exception("could not remove unreferenced blob %s", blob_id)
 
     def _publish_and_write(self, staged: StagedBody, write: Callable[[MetaTx, str, list[str]], None]) -> None:
-        """Make `staged` durable here (in the caller's thread, alongside other writers' fsyncs), then
-        publish it and run `write(tx, blob_id, dropped)` in a group commit (storage/commit.py)."""
+        """Make `staged` durable and place it (in the caller's thread, alongside other writers' fsyncs),
+        then run `write(tx, blob_id, dropped)` in a group commit (storage/commit.py)."""
+        blob_id: str | None = None
+        committed = False
         try:
             self._blobs.sync_staged(staged)
-            self._commits.run(staged, write)
+            blob_id = self._blobs.place(staged)
+            self._commits.run(blob_id, write)
+            committed = True
         finally:
+            if blob_id is not None:
+                self._blobs.settle(blob_id)
+                if not committed:
+                    with self._db.lock:  # no commit may slip between the check and the unlink
+                        self._release([blob_id])  # the row never committed; drop the fresh blob
             self._blobs.discard(staged)
 
     @staticmethod
