@@ -1,49 +1,75 @@
-"""`cos-ocr-emulator`: start the server, or check a running one (`healthcheck`, for Docker)."""
+"""`cos-ocr-emulator`: start the server, or check a running one (`healthcheck`, for Docker).
+
+A bad setting, an address in use or a seed folder that cannot be loaded is one line on stderr naming
+the setting and where its value came from, and exit status 2; "listening on" is printed only once the
+server accepts connections (the port was bound first, before the app started).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 # Tesseract's OpenMP threads make it 3-6x slower on small machines; must be set before it loads.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from cos_ocr_emulator import __version__
-from cos_ocr_emulator.config import Settings, load_settings
+from cos_ocr_emulator.config import Settings, load_settings, misspelt_env
+from cos_ocr_emulator.config_values import ConfigError
+
+PROG = "cos-ocr-emulator"
+EXIT_CONFIG = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """A usage mistake in one line (argparse's default adds the whole usage text)."""
+        self.exit(EXIT_CONFIG, f"{PROG}: {message} (see {PROG} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cos-ocr-emulator", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"cos-ocr-emulator {__version__}")
+    # Values stay strings here: config.py converts and checks them, so a bad flag and a bad env variable
+    # get the same one-line message.
+    parser = _Parser(prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1; env COS_EMULATOR_HOST)")
-    parser.add_argument("--port", type=int, help="port (default 8080; env COS_EMULATOR_PORT)")
-    parser.add_argument("--data-dir", type=Path, help="where objects live (default ./.cos-emulator-data)")
-    parser.add_argument("--config", type=Path, help="TOML config file (env COS_EMULATOR_CONFIG)")
-    parser.add_argument("--storage", choices=["disk", "memory"], help="disk (durable, default) or memory")
-    parser.add_argument("--auth-mode", choices=["strict", "warn", "off"], help="signature checking (default strict)")
-    parser.add_argument("--seed-dir", type=Path, help="load <bucket-appid>/<key> files at startup")
-    parser.add_argument("--log-format", choices=["text", "json"], help="access log format (default text)")
-    parser.add_argument("--ocr-engine", choices=["tesserocr", "pytesseract"], help="OCR backend (default tesserocr)")
+    parser.add_argument("--port", help="port, 0 for any free one (default 8080; env COS_EMULATOR_PORT)")
+    parser.add_argument("--data-dir", help="where objects live (default ./.cos-emulator-data)")
+    parser.add_argument("--config", help="TOML config file (env COS_EMULATOR_CONFIG)")
+    parser.add_argument("--storage", help="disk (durable, default) or memory")
+    parser.add_argument("--auth-mode", help="signature checking: strict (default), warn or off")
+    parser.add_argument("--seed-dir", help="load <bucket-appid>/<key> files at startup")
+    parser.add_argument("--log-format", help="access log format: text (default) or json")
+    parser.add_argument("--log-level", help="critical, error, warning, info (default) or debug")
+    parser.add_argument("--ocr-engine", help="OCR backend: tesserocr (default) or pytesseract")
     parser.add_argument(
         "--sdk-fault-keys", action="store_true", default=None, help="serve the Python SDK's retry-test keys"
     )
     parser.add_argument("--deterministic", action="store_true", default=None, help="sequential ids, fixed clock")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     check = sub.add_parser("healthcheck", help="exit 0 if the emulator at --url answers healthy")
     check.add_argument("--url", default=None, help="default http://127.0.0.1:<port>/_emulator/health")
     return parser
+
+
+FLAG_SETTINGS = (
+    "host", "port", "data_dir", "storage", "auth_mode", "seed_dir", "log_format", "log_level", "ocr_engine",
+    "sdk_fault_keys", "deterministic",
+)  # fmt: skip
 
 
 def banner(settings: Settings) -> str:
     key = settings.keys[0]
     ip = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     endpoint = f"http://{ip}:{settings.port}"
-    return f"""cos-ocr-emulator {__version__} listening on {settings.host}:{settings.port} ({endpoint})
+    return f"""{PROG} {__version__} listening on {settings.host}:{settings.port} ({endpoint})
   default bucket: {settings.default_bucket} (region {settings.region}, APPID {settings.appid})
   credentials:    SecretId={key.secret_id} SecretKey={key.secret_key}
   storage:        {settings.storage} ({settings.data_dir.resolve()})   auth: {settings.auth_mode}
@@ -68,18 +94,23 @@ def healthcheck(url: str) -> int:
     return 0 if body.get("status") == "healthy" else 1
 
 
+def _config_error(error: ConfigError) -> int:
+    print(f"{PROG}: configuration error: {error}", file=sys.stderr)
+    return EXIT_CONFIG
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    overrides = {
-        "host": args.host, "port": args.port, "data_dir": args.data_dir, "storage": args.storage,
-        "auth_mode": args.auth_mode, "seed_dir": args.seed_dir, "log_format": args.log_format,
-        "ocr_engine": args.ocr_engine, "sdk_fault_keys": args.sdk_fault_keys, "deterministic": args.deterministic,
-    }  # fmt: skip
+    overrides = {name: getattr(args, name) for name in FLAG_SETTINGS}
     try:
-        settings = load_settings(config_file=args.config, overrides=overrides)
-    except (OSError, ValueError) as exc:
-        print(f"cos-ocr-emulator: configuration error: {exc}", file=sys.stderr)
-        return 2
+        config_file = args.config
+        if config_file is not None and not config_file.strip():
+            raise ConfigError("", "--config", "needs a file name")
+        settings = load_settings(config_file=Path(config_file) if config_file else None, overrides=overrides)
+    except ConfigError as error:
+        return _config_error(error)
+    for warning in misspelt_env():
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     if args.command == "healthcheck":
         host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         return healthcheck(args.url or f"http://{host}:{settings.port}/_emulator/health")
@@ -87,17 +118,40 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(settings: Settings) -> int:
+    import dataclasses
+
     import uvicorn
 
-    from cos_ocr_emulator.app import HTTP_IMPLEMENTATION, create_app
+    from cos_ocr_emulator.app import HTTP_IMPLEMENTATION
+    from cos_ocr_emulator.serving import AnnouncingServer, StartupWatch, bind, open_app, quiet_startup_failure
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings)
-    print(banner(settings), flush=True)
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, http=HTTP_IMPLEMENTATION, server_header=False, date_header=False,
-        log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=30,
+    try:
+        sock = bind(settings)
+    except ConfigError as error:
+        return _config_error(error)
+    settings = dataclasses.replace(settings, port=sock.getsockname()[1])  # port 0 → the one we got
+    try:
+        app = open_app(settings)
+    except ConfigError as error:
+        sock.close()
+        return _config_error(error)
+    quiet_startup_failure()
+    watch = StartupWatch(app)
+    config = uvicorn.Config(
+        watch, http=HTTP_IMPLEMENTATION, server_header=False, date_header=False, log_level=settings.log_level,
+        access_log=False, timeout_graceful_shutdown=30, lifespan="on",
     )  # fmt: skip
+    server = AnnouncingServer(config, on_listening=lambda: print(banner(settings), flush=True))
+    # uvicorn exits on a failed startup; the watch knows why.
+    with sock, contextlib.suppress(SystemExit):
+        server.run(sockets=[sock])
+    failure = watch.failure(settings)
+    if isinstance(failure, ConfigError):
+        return _config_error(failure)
+    if failure is not None or not server.started:
+        print(f"{PROG}: cannot start: {failure or 'the server did not start'}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -8,13 +8,15 @@ the environment for settings.
 from __future__ import annotations
 
 import dataclasses
-import json
+import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
+
+from cos_ocr_emulator.config_values import BadValue, ConfigError, check, convert, toml_line, toml_syntax_problem
 
 DEFAULT_SECRET_ID = "AKIDLOCALEMULATOR"
 DEFAULT_SECRET_KEY = "localemulatorsecretkey"
@@ -78,10 +80,16 @@ class Settings:
     sdk_fault_keys: bool = False
     journal_size: int = 1000
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where each non-default value came from (a flag, an env variable, file.toml:line), for messages.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def bucket_suffix(self) -> str:
         return f"-{self.appid}"
+
+    def source_of(self, name: str) -> str:
+        """Where setting `name` came from, for error messages ("the default" when nobody set it)."""
+        return self.sources.get(name, "the default")
 
     def key_for(self, secret_id: str) -> KeyPair | None:
         for pair in self.keys:
@@ -90,81 +98,130 @@ class Settings:
         return None
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name != "extra"}
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings) if f.name not in ("extra", "sources")}
+_TYPES = get_type_hints(Settings)
+_KEY_FIELDS = {"secret_id", "secret_key", "actions", "token", "token_expires"}
 
 
-def _coerce(name: str, raw: Any) -> Any:
-    """Turn a TOML value or an env/flag string into the field's type."""
-    default = getattr(Settings(), name)
-    if name == "keys":
-        if isinstance(raw, str):  # JSON, or the "id:key,id:key" shorthand for env vars
-            items = json.loads(raw) if raw.lstrip().startswith("[") else [p for p in raw.split(",") if p.strip()]
-        else:
-            items = raw
-        return tuple(_key_pair(item) for item in items)
-    if isinstance(default, bool):
-        if isinstance(raw, bool):
-            return raw
-        return str(raw).strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    if isinstance(default, tuple):
-        if isinstance(raw, str):
-            return tuple(part.strip() for part in raw.split(",") if part.strip())
-        return tuple(raw)
-    if name in {"data_dir", "seed_dir"}:
-        return Path(raw) if raw not in (None, "") else None
-    return raw
-
-
-def _key_pair(item: Any) -> KeyPair:
-    if isinstance(item, str):  # "id:key" shorthand for env vars
-        sid, _, key = item.partition(":")
-        return KeyPair(sid, key)
+def _key_pair(item: object) -> KeyPair:
+    """One `keys` entry: "id:key" (env shorthand) or a table {secret_id, secret_key, actions, token, ...}."""
+    if isinstance(item, KeyPair):
+        return item
+    if isinstance(item, str):
+        sid, colon, key = item.partition(":")
+        if not sid.strip():  # never echo what may be a secret
+            raise BadValue("an entry has no SecretId (write SecretId:SecretKey)")
+        if not colon or not key.strip():
+            raise BadValue(f"{sid.strip()!r} has no SecretKey (write SecretId:SecretKey)")
+        return KeyPair(sid.strip(), key.strip())
+    if not isinstance(item, Mapping):
+        raise BadValue(f"{item!r} is neither 'SecretId:SecretKey' nor a table with secret_id and secret_key")
+    unknown = sorted(set(item) - _KEY_FIELDS)
+    if unknown:
+        raise BadValue(f"unknown key field {unknown[0]!r} (known: {', '.join(sorted(_KEY_FIELDS))})")
+    secret_id, secret_key = item.get("secret_id"), item.get("secret_key")
+    if not isinstance(secret_id, str) or not secret_id or not isinstance(secret_key, str) or not secret_key:
+        raise BadValue(f"every key needs a non-empty secret_id and secret_key (this one has {sorted(item)})")
     actions = item.get("actions", ["*"])
-    return KeyPair(
-        secret_id=item["secret_id"],
-        secret_key=item["secret_key"],
-        actions=tuple([actions] if isinstance(actions, str) else actions),
-        token=item.get("token"),
-        token_expires=item.get("token_expires"),
-    )
+    actions = [actions] if isinstance(actions, str) else actions
+    if not isinstance(actions, list | tuple) or not all(isinstance(action, str) for action in actions):
+        raise BadValue(f"actions of {secret_id!r} must be a list of strings like 'name/cos:GetObject'")
+    token, expires = item.get("token"), item.get("token_expires")
+    if token is not None and not isinstance(token, str):
+        raise BadValue(f"token of {secret_id!r} must be a string")
+    if expires is not None and (isinstance(expires, bool) or not isinstance(expires, int)):
+        raise BadValue(f"token_expires of {secret_id!r} must be a Unix time in seconds")
+    return KeyPair(secret_id, secret_key, tuple(actions), token=token, token_expires=expires)
+
+
+def setting_value(name: str, raw: object, source: str) -> object:
+    """One setting's typed, checked value; `ConfigError` names the setting and `source`."""
+    if name not in _FIELDS:
+        close = difflib.get_close_matches(name, _FIELDS, n=1)
+        raise ConfigError(name, source, "unknown setting" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    try:
+        value = convert(_TYPES[name], raw, _key_pair)
+    except BadValue as exc:
+        raise ConfigError(name, source, str(exc)) from None
+    problem = check(name, value)
+    if problem is not None:
+        raise ConfigError(name, source, problem)
+    return value
+
+
+def _file_values(config_file: Path) -> dict[str, tuple[object, str]]:
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError("", f"{config_file}", f"cannot read the config file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError("", f"{config_file}", "the config file is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, problem = toml_syntax_problem(str(exc))
+        where = f"{config_file}:{line}" if line else f"{config_file}"
+        raise ConfigError("", where, f"not valid TOML: {problem}") from None
+    values: dict[str, tuple[object, str]] = {}
+    for name, raw in data.items():
+        line = toml_line(text, name)
+        values[name] = (raw, f"{config_file}:{line}" if line else f"{config_file}")
+    return values
 
 
 def load_settings(
-    *, config_file: Path | None = None, env: Mapping[str, str] | None = None, overrides: Mapping[str, Any] | None = None
+    *,
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    override_source: Callable[[str], str] = lambda name: "--" + name.replace("_", "-"),
 ) -> Settings:
-    """defaults < config file < environment < explicit overrides (command-line flags)."""
+    """defaults < config file < environment < explicit overrides (command-line flags; None = not given).
+
+    Raises `ConfigError` (one line: the setting, where its value came from, what is wrong)."""
     env = os.environ if env is None else env
-    values: dict[str, Any] = {}
-    config_file = config_file or (Path(env[ENV_PREFIX + "CONFIG"]) if env.get(ENV_PREFIX + "CONFIG") else None)
+    raw: dict[str, tuple[object, str]] = {}
+    if config_file is None and env.get(ENV_PREFIX + "CONFIG"):
+        config_file = Path(env[ENV_PREFIX + "CONFIG"])
     if config_file is not None:
-        with open(config_file, "rb") as fh:
-            data = tomllib.load(fh)
-        for name, raw in data.items():
-            if name not in _FIELDS:
-                raise ValueError(f"{config_file}: unknown setting {name!r}")
-            values[name] = _coerce(name, raw)
+        raw.update(_file_values(config_file))
     for name in _FIELDS:
-        raw = env.get(ENV_PREFIX + name.upper())
-        if raw is not None:
-            values[name] = _coerce(name, raw)
-    for name, raw in (overrides or {}).items():
-        if raw is not None:
-            values[name] = _coerce(name, raw) if isinstance(raw, str) else raw
-    settings = Settings(**values)
-    _validate(settings)
-    return settings
+        value = env.get(ENV_PREFIX + name.upper())
+        if value is not None:
+            raw[name] = (value, ENV_PREFIX + name.upper())
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            raw[name] = (value, override_source(name))
+    return _build(Settings(), raw)
 
 
-def _validate(settings: Settings) -> None:
-    if settings.auth_mode not in {"strict", "warn", "off"}:
-        raise ValueError(f"auth_mode must be strict, warn or off, not {settings.auth_mode!r}")
-    if settings.storage not in {"disk", "memory"}:
-        raise ValueError(f"storage must be disk or memory, not {settings.storage!r}")
-    if settings.ocr_engine not in {"tesserocr", "pytesseract"}:
-        raise ValueError(f"ocr_engine must be tesserocr or pytesseract, not {settings.ocr_engine!r}")
+def misspelt_env(env: Mapping[str, str] | None = None) -> list[str]:
+    """Warnings for COS_EMULATOR_* variables that are no setting but nearly spell one (a typo would
+    otherwise be ignored without a word; other names are left alone, users may have their own)."""
+    env = os.environ if env is None else env
+    names = [ENV_PREFIX + name.upper() for name in _FIELDS] + [ENV_PREFIX + "CONFIG"]
+    warnings = []
+    for variable in sorted(env):
+        if variable.startswith(ENV_PREFIX) and variable not in names:
+            close = difflib.get_close_matches(variable, names, n=1, cutoff=0.85)
+            if close:
+                warnings.append(f"{variable} is not a setting (did you mean {close[0]}?); it is ignored")
+    return warnings
+
+
+def with_fields(base: Settings, fields: Mapping[str, Any], source: str) -> Settings:
+    """`base` with `fields` (Python values or strings, e.g. a fixture's dict) converted and checked."""
+    return _build(base, {name: (value, f"{source}[{name!r}]") for name, value in fields.items()})
+
+
+def _build(base: Settings, raw: Mapping[str, tuple[object, str]]) -> Settings:
+    values: dict[str, Any] = {name: setting_value(name, value, source) for name, (value, source) in raw.items()}
+    sources = {**base.sources, **{name: source for name, (_, source) in raw.items()}}
+    settings = dataclasses.replace(base, **values, sources=sources)
     if not settings.default_bucket.endswith(settings.bucket_suffix):
-        raise ValueError(f"default_bucket {settings.default_bucket!r} must end with -{settings.appid}")
+        blame = "default_bucket" if "default_bucket" in sources else "appid"
+        raise ConfigError(
+            blame, sources.get(blame, "the default"),
+            f"default_bucket {settings.default_bucket!r} must end with -<appid> (-{settings.appid})",
+        )  # fmt: skip
+    return settings

@@ -83,5 +83,7 @@ async def _put(store: Store, bucket: str, key: str, path: Path, max_size: int) -
         staged = await store.stage(_chunks(path), max_size=max_size)
     except OSError as exc:
         raise SeedError(f"cannot read seed file {path}: {exc.strerror or exc}") from exc
+    except CosError as exc:  # e.g. larger than max_object_size
+        raise SeedError(f"cannot store seed file {path}: {exc.code}: {exc.message}") from exc
     await anyio.to_thread.run_sync(lambda: store.put_object(bucket, key, staged, NewObject(content_type=content_type)))
     return 1

@@ -1,7 +1,7 @@
 """An example a user can copy: the `cos_emulator` pytest fixture, fault injection and the journal.
 
-Run with `pytest examples/` once `pip install cos-ocr-emulator cos-python-sdk-v5` is done; the plugin
-is registered automatically.
+Run with `pytest examples/` once the package is installed with its `sdk` extra (see the README's
+"Install into your project"); the plugin is registered automatically.
 """
 
 from pathlib import Path

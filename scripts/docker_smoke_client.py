@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import subprocess
 import threading
 import time
 
@@ -32,7 +31,7 @@ def text_of(result: dict) -> str:
     return " ".join(line.get("DetectedText") or "" for line in lines)
 
 
-def phase1(port: int) -> None:
+def phase1(port: int, server_pid: int) -> None:
     c = client(port)
     seeded = keys(c, BUCKET)
     print("seeded objects:", seeded, keys(c, "assets-1250000000"))
@@ -50,11 +49,8 @@ def phase1(port: int) -> None:
     started = time.monotonic()
     worker.start()
     time.sleep(0.3)
-    pgrep = ["pgrep", "-f", "python3 /opt/venv/bin/cos-ocr-emulator$"]  # the server, not buildah's exec wrapper
-    pids = subprocess.run(pgrep, capture_output=True, text=True).stdout.split()
-    for pid in pids:
-        os.kill(int(pid), signal.SIGTERM)
-    print(f"SIGTERM sent to {pids} during the OCR request")
+    os.kill(server_pid, signal.SIGTERM)  # the emulator this run started (scripts/docker-smoke found it)
+    print(f"SIGTERM sent to {server_pid} during the OCR request")
     worker.join(120)
     assert "result" in answer, f"the in-flight OCR request was not answered: {answer.get('error')}"
     text = text_of(answer["result"])
@@ -76,9 +72,15 @@ def phase2(port: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--server-pid", type=int, help="phase1: the emulator's process, to SIGTERM")
     parser.add_argument("phase", choices=["phase1", "phase2"])
     args = parser.parse_args()
-    {"phase1": phase1, "phase2": phase2}[args.phase](args.port)
+    if args.phase == "phase1":
+        if args.server_pid is None:
+            parser.error("phase1 needs --server-pid")
+        phase1(args.port, args.server_pid)
+    else:
+        phase2(args.port)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,15 @@ FastAPI for its routing and validation, and the place to add more: `build_admin_
 
 Routes: `GET /_emulator` (index); `GET health`; `POST reset[?bucket=]`; `GET|DELETE requests` (the
 journal, filterable by bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
-`PUT|GET|DELETE ocr-results` (canned OCR).
+`PUT|GET|DELETE ocr-results` (canned OCR). The web console (`ui/` and the JSON it reads) is
+`cos_ocr_emulator.console`, mounted below.
 """
 
 from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
@@ -26,6 +28,7 @@ from pydantic import BaseModel, Field
 
 from cos_ocr_emulator import __version__
 from cos_ocr_emulator.admin.faults import FaultRule
+from cos_ocr_emulator.console import console_router
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.state import EmulatorState
 
@@ -63,11 +66,12 @@ def build_admin_app(state: EmulatorState) -> FastAPI:
         return JSONResponse({"error": "InternalError", "message": f"{type(exc).__name__}: {exc}"}, status_code=500)
 
     app.include_router(api_router(state))
+    app.include_router(console_router(state, token_guard(state)))
     return app
 
 
-def api_router(state: EmulatorState) -> APIRouter:
-    app = APIRouter()
+def token_guard(state: EmulatorState) -> Callable[[Request], None]:
+    """The admin token check, as a FastAPI dependency (a no-op when no token is configured)."""
 
     def guard(request: Request) -> None:
         token = state.settings.admin_token
@@ -77,7 +81,12 @@ def api_router(state: EmulatorState) -> APIRouter:
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise HTTPException(401, "admin API needs Authorization: Bearer <admin_token>")
 
-    guarded = [Depends(guard)]
+    return guard
+
+
+def api_router(state: EmulatorState) -> APIRouter:
+    app = APIRouter()
+    guarded = [Depends(token_guard(state))]
 
     @app.get("/_emulator")
     @app.get("/_emulator/")
@@ -90,6 +99,7 @@ def api_router(state: EmulatorState) -> APIRouter:
             "requests": "/_emulator/requests",
             "faults": "/_emulator/faults",
             "ocr_results": "/_emulator/ocr-results",
+            "console": "/_emulator/ui/",
         }
 
     @app.get("/_emulator/health")

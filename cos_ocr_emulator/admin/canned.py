@@ -106,6 +106,20 @@ class CannedResults:
             out += [{"detect_url": u, "result": r} for u, r in self._by_url.items()]
         return out
 
+    def remove(
+        self, *, bucket: str | None = None, key: str | None = None, sha256: str | None = None,
+        detect_url: str | None = None,
+    ) -> int:  # fmt: skip
+        """Drop one result, named as `list()` names it (bucket "*" is the any-bucket entry)."""
+        with self._lock:
+            if key:
+                found = self._by_key.pop((bucket or "*", key), None)
+            elif sha256:
+                found = self._by_sha.pop(sha256.lower(), None)
+            else:
+                found = self._by_url.pop(detect_url, None) if detect_url else None
+        return 0 if found is None else 1
+
     def clear(self) -> int:
         with self._lock:
             count = len(self._by_key) + len(self._by_sha) + len(self._by_url)

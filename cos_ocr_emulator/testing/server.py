@@ -3,6 +3,7 @@ ThreadedMotoServer, fake-gcs-server's `NewServer`)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import socket
@@ -20,10 +21,25 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 import httpx
 import uvicorn
 
-from cos_ocr_emulator.app import HTTP_IMPLEMENTATION, create_app
-from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.app import HTTP_IMPLEMENTATION
+from cos_ocr_emulator.config import Settings, with_fields
+from cos_ocr_emulator.config_values import ConfigError
 from cos_ocr_emulator.edge import Edge
+from cos_ocr_emulator.serving import StartupWatch, bind, open_app
 from cos_ocr_emulator.state import EmulatorState
+
+SDK_MISSING = (
+    "the COS Python SDK (qcloud_cos) is not installed; .client() and .cos_config() need it: "
+    "pip install 'cos-ocr-emulator[sdk]' (or cos-python-sdk-v5)"
+)
+
+
+def _sdk() -> Any:
+    try:
+        import qcloud_cos
+    except ImportError as exc:
+        raise ModuleNotFoundError(SDK_MISSING, name="qcloud_cos") from exc
+    return qcloud_cos
 
 
 def free_port() -> int:
@@ -68,7 +84,7 @@ class RunningEmulator:
 
     def cos_config(self, **overrides: Any) -> Any:
         """A `qcloud_cos.CosConfig` aimed at this emulator in IP mode (the SDK's recommended form)."""
-        from qcloud_cos import CosConfig
+        CosConfig = _sdk().CosConfig
 
         options: dict[str, Any] = dict(
             Region=self.region, SecretId=self.secret_id, SecretKey=self.secret_key, Scheme="http",
@@ -79,9 +95,7 @@ class RunningEmulator:
 
     def client(self, retry: int = 0, **overrides: Any) -> Any:
         """A `qcloud_cos.CosS3Client`; retries are off by default so failures show at once."""
-        from qcloud_cos import CosS3Client
-
-        return CosS3Client(self.cos_config(**overrides), retry=retry)
+        return _sdk().CosS3Client(self.cos_config(**overrides), retry=retry)
 
     # --- the admin API (/_emulator/*), for tests -------------------------------------------------
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -115,24 +129,52 @@ class RunningEmulator:
         self.admin("DELETE", "requests")
 
 
+class EmulatorStartError(RuntimeError):
+    """The emulator did not start; the message is the server's own reason."""
+
+
+def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+    with sock, contextlib.suppress(SystemExit):  # uvicorn exits on a failed startup; the watch knows why
+        server.run(sockets=[sock])
+
+
 @contextmanager
-def running_emulator(settings: Settings | None = None, **fields: Any) -> Iterator[RunningEmulator]:
-    """Start the emulator (memory storage, a free port) unless `settings` or `fields` say otherwise."""
+def running_emulator(
+    settings: Settings | None = None, *, source: str = "running_emulator()", **fields: Any
+) -> Iterator[RunningEmulator]:
+    """Start the emulator (memory storage, a free port) unless `settings` or `fields` say otherwise.
+
+    `fields` are converted and checked like any setting (`seed_dir="tests/seed"` works); a bad one raises
+    `ConfigError` naming it and `source`, a failed startup `EmulatorStartError` with the server's reason."""
     with tempfile.TemporaryDirectory(prefix="cos-emulator-") as tmp:
         base = settings or Settings(storage="memory", data_dir=Path(tmp))
-        settings = dataclasses.replace(base, host="127.0.0.1", port=fields.pop("port", None) or free_port(), **fields)
-        app = create_app(settings)
+        fields = {**fields, "host": "127.0.0.1", "port": fields.get("port") or 0}
+        settings = with_fields(base, fields, source)
+        sock = bind(settings)
+        settings = dataclasses.replace(settings, port=sock.getsockname()[1])
+        try:
+            app = open_app(settings)
+        except ConfigError:
+            sock.close()
+            raise
+        watch = StartupWatch(app)
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=settings.port, http=HTTP_IMPLEMENTATION, log_level="warning",
-            server_header=False, date_header=False, access_log=False, lifespan="on", timeout_graceful_shutdown=5,
+            watch, http=HTTP_IMPLEMENTATION, log_level="warning", server_header=False, date_header=False,
+            access_log=False, lifespan="on", timeout_graceful_shutdown=5,
         )  # fmt: skip
         server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, name="cos-emulator", daemon=True)
+        thread = threading.Thread(target=_serve, args=(server, sock), name="cos-emulator", daemon=True)
         thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the emulator did not start")
+            if not thread.is_alive():
+                failure = watch.failure(settings)
+                if isinstance(failure, ConfigError):
+                    raise failure
+                raise EmulatorStartError(f"the emulator did not start: {failure or 'uvicorn stopped'}")
+            if time.monotonic() > deadline:
+                server.should_exit = True
+                raise EmulatorStartError("the emulator did not start within 60 s")
             time.sleep(0.02)
         try:
             yield RunningEmulator(settings=settings, server=server, app=app)

@@ -41,7 +41,7 @@ def start_cli(port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
         try:
             if requests.get(f"http://127.0.0.1:{port}/_emulator/health", timeout=1).status_code == 200:
                 return proc
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or too slow to answer on a loaded machine
             pass
         time.sleep(0.05)
     proc.kill()

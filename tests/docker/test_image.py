@@ -7,24 +7,23 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 
-def test_docker_smoke() -> None:
+def test_docker_smoke(fresh_checkout: Path) -> None:
+    """Run the way a fresh clone runs it: no .venv, no PYTHON (the script makes its own SDK venv)."""
     if os.geteuid() != 0:
         pytest.skip("buildah --isolation chroot and debootstrap need root")
     if shutil.which("apt-get") is None:
         pytest.skip("scripts/docker-smoke installs buildah/debootstrap with apt-get")
-    env = {**os.environ, "PYTHON": sys.executable}
+    env = {name: value for name, value in os.environ.items() if name not in ("PYTHON", "VIRTUAL_ENV")}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if "/.venv/" not in p)
     proc = subprocess.run(
-        ["bash", "scripts/docker-smoke"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1500
+        ["bash", "scripts/docker-smoke"], cwd=fresh_checkout, env=env, capture_output=True, text=True, timeout=1500
     )
     print(proc.stdout)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from cos_ocr_emulator.cli import main
-from cos_ocr_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, KeyPair, load_settings
+from cos_ocr_emulator.config import (
+    DEFAULT_SECRET_ID,
+    DEFAULT_SECRET_KEY,
+    KeyPair,
+    Settings,
+    load_settings,
+    misspelt_env,
+    with_fields,
+)
+from cos_ocr_emulator.config_values import ConfigError
 
 
 def test_defaults_need_no_configuration() -> None:
@@ -53,7 +62,7 @@ def test_file_then_env_then_flags(tmp_path: Path) -> None:
         ({"COS_EMULATOR_STORAGE": "cloud"}, "storage"),
         ({"COS_EMULATOR_OCR_ENGINE": "gpt"}, "ocr_engine"),
         ({"COS_EMULATOR_DEFAULT_BUCKET": "nope-99"}, "default_bucket"),
-        ({"COS_EMULATOR_PORT": "eighty"}, "invalid literal"),
+        ({"COS_EMULATOR_PORT": "eighty"}, "port from COS_EMULATOR_PORT: 'eighty' is not a whole number"),
     ],
 )
 def test_bad_values_are_refused(env: dict[str, str], message: str) -> None:
@@ -64,8 +73,64 @@ def test_bad_values_are_refused(env: dict[str, str], message: str) -> None:
 def test_unknown_setting_in_the_file_is_refused(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("prot = 1\n")
-    with pytest.raises(ValueError, match="unknown setting 'prot'"):
+    with pytest.raises(ValueError, match=r"prot from .*bad.toml:1: unknown setting \(did you mean 'port'\?\)"):
         load_settings(config_file=config, env={})
+
+
+def test_sources_are_remembered(tmp_path: Path) -> None:
+    config = tmp_path / "emulator.toml"
+    config.write_text('region = "ap-beijing"\n\n[[keys]]\nsecret_id = "A"\nsecret_key = "B"\n')
+    settings = load_settings(config_file=config, env={"COS_EMULATOR_PORT": "1"}, overrides={"storage": "memory"})
+    assert settings.keys == (KeyPair("A", "B"),)
+    assert settings.source_of("region") == f"{config}:1"
+    assert settings.source_of("keys") == f"{config}:3"
+    assert settings.source_of("port") == "COS_EMULATOR_PORT"
+    assert settings.source_of("storage") == "--storage"
+    assert settings.source_of("host") == "the default"
+
+
+def test_typed_values_from_toml_are_checked_strictly(tmp_path: Path) -> None:
+    config = tmp_path / "emulator.toml"
+    for text, message in [
+        ("port = true\n", "port from .*:1: True is not a whole number"),
+        ("ocr_workers = 2.5\n", "2.5 is not a whole number"),
+        ("deterministic = 1\n", "1 is not a boolean"),
+        ("public_buckets = [1]\n", r"\[1\] is not a list of strings"),
+        ('keys = [{ secret_id = "A", secret_key = "B", role = "x" }]\n', "unknown key field 'role'"),
+        ('keys = [{ secret_id = "A", secret_key = "B", token_expires = "soon" }]\n', "token_expires of 'A'"),
+        ('keys = ["A:B", "A:C"]\n', "SecretId 'A' is listed twice"),
+        ("keys = []\n", "needs at least one key pair"),
+        ("ocr_pdf_dpi = 5\n", r"5 is out of range \(36..1200\)"),
+    ]:
+        config.write_text(text)
+        with pytest.raises(ConfigError, match=message):
+            load_settings(config_file=config, env={})
+
+
+def test_strings_and_empty_values(tmp_path: Path) -> None:
+    settings = load_settings(
+        env={"COS_EMULATOR_ADMIN_TOKEN": "", "COS_EMULATOR_SEED_DIR": "", "COS_EMULATOR_SDK_FAULT_KEYS": "Off"}
+    )
+    assert (settings.admin_token, settings.seed_dir, settings.sdk_fault_keys) == (None, None, False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ConfigError, match=r"data_dir from --data-dir: .* is a file, not a folder"):
+        load_settings(env={}, overrides={"data_dir": str(tmp_path / "file")})
+    with pytest.raises(ConfigError, match=r"seed_dir from --seed-dir: .* is not a folder"):
+        load_settings(env={}, overrides={"seed_dir": str(tmp_path / "file")})
+
+
+def test_fields_from_python_are_converted_and_named() -> None:
+    settings = with_fields(Settings(storage="memory"), {"seed_dir": "fixtures/seed", "ocr_workers": "2"}, "fixture")
+    assert (settings.seed_dir, settings.ocr_workers, settings.storage) == (Path("fixtures/seed"), 2, "memory")
+    with pytest.raises(ConfigError, match=r"ocr_workers from fixture\['ocr_workers'\]: 'two'"):
+        with_fields(Settings(), {"ocr_workers": "two"}, "fixture")
+    with pytest.raises(ConfigError, match="did you mean 'seed_dir'"):
+        with_fields(Settings(), {"sed_dir": "x"}, "fixture")
+
+
+def test_a_misspelt_env_variable_is_named() -> None:
+    env = {"COS_EMULATOR_PROT": "9000", "COS_EMULATOR_ENDPOINT": "http://x", "COS_EMULATOR_PORT": "1"}
+    assert misspelt_env(env) == ["COS_EMULATOR_PROT is not a setting (did you mean COS_EMULATOR_PORT?); it is ignored"]
 
 
 def test_cli_reports_configuration_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

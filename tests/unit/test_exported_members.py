@@ -16,7 +16,12 @@ def _public(module: types.ModuleType) -> set[str]:
 
 
 def test_testing_exports() -> None:
-    assert cos_ocr_emulator.testing.__all__ == ["RunningEmulator", "running_emulator"]
+    assert cos_ocr_emulator.testing.__all__ == [
+        "ConfigError",
+        "EmulatorStartError",
+        "RunningEmulator",
+        "running_emulator",
+    ]
     assert _public(cos_ocr_emulator.testing) == set(cos_ocr_emulator.testing.__all__)
 
 
