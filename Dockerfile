@@ -3,7 +3,8 @@
 #   docker run -p 8080:8080 -v cos-data:/data cos-ocr-emulator
 # Configuration is entirely by COS_EMULATOR_* environment variables (see README).
 
-# --- build stage: a virtualenv with the package and its Python dependencies ----------------------
+# --- build stage: a virtualenv with the package, its Python dependencies and the [ppocr] extra ------
+# (PP-OCRv4's models ship inside the rapidocr-onnxruntime wheel: nothing is downloaded at run time).
 # gcc + python3-dev build crcmod's C extension (CRC-64 for x-cos-hash-crc64ecma is ~100x slower without).
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
@@ -11,13 +12,15 @@ RUN apt-get update \
       gcc python3-dev \
  && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md /src/
+COPY scripts/opencv-headless /src/scripts/
 COPY cos_ocr_emulator /src/cos_ocr_emulator
 # PIP_CERT: an extra CA bundle for builds behind a TLS-inspecting proxy (scripts/docker-smoke mounts
 # the host's); empty in a normal build.
 ARG PIP_CERT=""
 RUN if [ -z "$PIP_CERT" ]; then unset PIP_CERT; fi \
  && python3 -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-cache-dir /src
+ && /opt/venv/bin/pip install --no-cache-dir "/src[ppocr]" \
+ && PIP_NO_CACHE_DIR=1 bash /src/scripts/opencv-headless /opt/venv/bin/python
 
 # --- runtime stage: Tesseract with every language-type the OCR API lists, poppler for PDFs ---------
 FROM debian:bookworm-slim

@@ -10,6 +10,10 @@ pyt/general, and the emulator end to end: HTTP + signature + OCR + XML through t
 SDK's `ci_ocr_process` against a real uvicorn server started in this run (or `--endpoint URL`), with
 the SDK's default parameters (general, zh) and with type=efficient; the target is emulator / tuned
 CLI <= 0.6.
+
+Then, per fixture, both engines side by side (`compare_engines`, or alone with `--engines-only`):
+Tesseract (tesserocr) and PP-OCR (`ocr_engine=ppocr`), type general, median seconds and CER each,
+and PP-OCR's time as a multiple of Tesseract's; the scene-text fixtures are where PP-OCR earns it.
 """
 
 from __future__ import annotations
@@ -173,13 +177,47 @@ def run(names: list[str], repeat: int, endpoint: str | None) -> None:
     endpoint_sdk.close()
 
 
+ENGINE_FIXTURES = [
+    "scan_en.png", "rot90_en.png", "photo_en.jpg", "zh.png", "report.pdf", "receipt_zh.jpg",
+    "scene_zh.jpg", "poster_zh.jpg", "sign_zh.jpg",
+]  # fmt: skip
+
+
+def compare_engines(names: list[str], repeat: int) -> None:
+    """Tesseract and PP-OCR on the same fixtures in this run: seconds/CER each (type general)."""
+    manifest = fixtures()
+    engines = {
+        "tesseract": OcrService(Settings(ocr_engine="tesserocr", ocr_workers=1)),
+        "ppocr": OcrService(Settings(ocr_engine="ppocr", ocr_workers=1, ppocr_threads=1)),
+    }
+    print(f"{'fixture':>16} {'tesseract s':>12} {'CER':>6} {'ppocr s':>9} {'CER':>6} {'ppocr/tess':>11}")
+    for name in names:
+        fx = manifest[name]
+        query = {"ispdf": "true", "pdf-pagenumber": str(fx.extra["page"])} if name.endswith(".pdf") else {}
+        request, data = OcrRequest.parse(query), fx.data()
+        cells: list[str] = []
+        seconds: dict[str, float] = {}
+        for engine, service in engines.items():
+            took, result = median_time(lambda s=service, d=data, r=request: s.recognize_sync(d, r), repeat)
+            seconds[engine] = took
+            cells += [f"{took:.2f}", f"{cer(result.text, fx.text or ''):.3f}"]  # type: ignore[attr-defined]
+        ratio = seconds["ppocr"] / seconds["tesseract"]
+        print(f"{name:>16} {cells[0]:>12} {cells[1]:>6} {cells[2]:>9} {cells[3]:>6} {ratio:>10.1f}x", flush=True)
+    for service in engines.values():
+        service.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--fixtures", nargs="*", default=DEFAULT_FIXTURES)
     parser.add_argument("--endpoint", help="emulator base URL for the end-to-end column (HTTP + SDK)")
+    parser.add_argument("--engine-fixtures", nargs="*", default=ENGINE_FIXTURES)
+    parser.add_argument("--engines-only", action="store_true", help="only the Tesseract / PP-OCR comparison")
     args = parser.parse_args()
-    run(args.fixtures, args.repeat, args.endpoint)
+    if not args.engines_only:
+        run(args.fixtures, args.repeat, args.endpoint)
+    compare_engines(args.engine_fixtures, args.repeat)
 
 
 if __name__ == "__main__":

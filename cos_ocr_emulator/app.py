@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from cos_ocr_emulator.admin.api import build_admin_app
 from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.config_values import ConfigError
 from cos_ocr_emulator.edge import Edge
+from cos_ocr_emulator.ocr.engine import engine_missing
 from cos_ocr_emulator.state import EmulatorState
 
 # uvicorn's httptools protocol (picked automatically when `uvicorn[standard]` is installed)
@@ -21,5 +23,8 @@ HTTP_IMPLEMENTATION = "h11"
 
 
 def create_app(settings: Settings) -> Edge:
+    missing = engine_missing(settings.ocr_engine)  # e.g. ocr_engine=ppocr without the [ppocr] extra
+    if missing:
+        raise ConfigError("ocr_engine", settings.source_of("ocr_engine"), missing)
     state = EmulatorState(settings)
     return Edge(state, admin_app=build_admin_app(state))

@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-dir", help="load <bucket-appid>/<key> files at startup")
     parser.add_argument("--log-format", help="access log format: text (default) or json")
     parser.add_argument("--log-level", help="critical, error, warning, info (default) or debug")
-    parser.add_argument("--ocr-engine", help="OCR backend: tesserocr (default) or pytesseract")
+    parser.add_argument(
+        "--ocr-engine", help="OCR engine: tesseract (default; = tesserocr), pytesseract (Tesseract's CLI) or ppocr"
+    )
     parser.add_argument(
         "--sdk-fault-keys", action="store_true", default=None, help="serve the Python SDK's retry-test keys"
     )

@@ -58,7 +58,11 @@ class Settings:
     # Guards memory and disk: the largest single PUT / part accepted (COS: 5 GiB).
     max_object_size: int = 5 * 1024**3
     # --- OCR ---
-    ocr_engine: str = "tesserocr"  # "tesserocr" (in-process, pooled) or "pytesseract" (CLI)
+    # "tesseract" (= "tesserocr": in-process, pooled), "pytesseract" (Tesseract's CLI) or "ppocr"
+    # (PP-OCRv4 on ONNX Runtime, the [ppocr] extra; Chinese and English, other languages use Tesseract).
+    ocr_engine: str = "tesseract"
+    # Threads per PP-OCR model session; 0: the CPU count divided by ocr_workers (at least 1).
+    ppocr_threads: int = 0
     # Concurrent OCR jobs; each holds one Tesseract instance. Defaults to the CPU count.
     ocr_workers: int = 0
     # Guards decode memory: images larger than this many bytes are refused (CI: 10 MB for images).

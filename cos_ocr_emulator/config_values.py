@@ -214,7 +214,7 @@ CHECKS: Mapping[str, Callable[[object], str | None]] = {
     "log_format": _choice("text", "json"),
     "log_level": _choice(*LOG_LEVELS),
     "max_object_size": _range(1),
-    "ocr_engine": _choice("tesserocr", "pytesseract"),
+    "ocr_engine": _choice("tesseract", "tesserocr", "pytesseract", "ppocr"),
     "ocr_max_image_bytes": _range(1),
     "ocr_max_pixels": _range(1),
     "ocr_pdf_dpi": _range(36, 1200),

@@ -1,4 +1,5 @@
-"""Request and trace ids shaped like COS's, and the clock; deterministic mode makes both repeatable.
+"""Request, trace, version and upload ids shaped like COS's, and the clock; deterministic mode makes them
+all repeatable (numbered from 1 again after a reset).
 
 A COS request id is base64 of `<8 hex time>_<6 hex>_<4 hex>_<counter>`
 (e.g. `NTk0MjdmODlfMjQ4OGY3XzYzYzhfMjc=` → `59427f89_2488f7_63c8_27`).
@@ -16,11 +17,19 @@ import time
 FIXED_EPOCH = 1704067200.0
 
 
+def random_version_id() -> str:
+    """Opaque, unique, URL-safe and roughly time-ordered, like COS's base64 version ids."""
+    raw = f"{time.time_ns()}{secrets.randbelow(10**6):06d}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
 class IdSource:
     def __init__(self, *, deterministic: bool = False) -> None:
         self.deterministic = deterministic
-        self._counter = itertools.count(1)
         self._lock = threading.Lock()
+        self._counter = itertools.count(1)
+        self._versions = itertools.count(1)
+        self._uploads = itertools.count(1)
 
     def now(self) -> float:
         return FIXED_EPOCH if self.deterministic else time.time()
@@ -39,6 +48,25 @@ class IdSource:
         seed = request_id if self.deterministic else secrets.token_hex(32)
         return base64.b64encode(seed.encode()).decode()
 
+    def version_id(self) -> str:
+        """A new object version (or delete marker) id. The store skips one its key already has: numbering
+        restarts with every process in deterministic mode, and a disk store outlives the process."""
+        if not self.deterministic:
+            return random_version_id()
+        with self._lock:
+            n = next(self._versions)
+        return base64.urlsafe_b64encode(f"{int(FIXED_EPOCH) * 10**9}{n:06d}".encode()).decode().rstrip("=")
+
+    def upload_id(self) -> str:
+        """A new multipart upload id (32 hex digits, as COS's); the store skips one that is in use."""
+        if not self.deterministic:
+            return secrets.token_hex(16)
+        with self._lock:
+            n = next(self._uploads)
+        return f"{n:032x}"
+
     def reset(self) -> None:
         with self._lock:
             self._counter = itertools.count(1)
+            self._versions = itertools.count(1)
+            self._uploads = itertools.count(1)

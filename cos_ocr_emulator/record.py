@@ -34,6 +34,10 @@ class JournalEntry(TypedDict):
     status: int
     error_code: str | None
     fault: str | None
+    # OCR: the engine that read the image (tesserocr, pytesseract, ppocr or canned), and why it is not
+    # the configured one (PP-OCR hands languages it does not read to Tesseract).
+    ocr_engine: str | None
+    ocr_fallback: str | None
     duration_ms: float
 
 
@@ -66,6 +70,8 @@ class RequestRecord:
     status: int = 0
     error_code: str | None = None
     fault: str | None = None
+    ocr_engine: str | None = None
+    ocr_fallback: str | None = None
     send_request_id: bool = True  # the SDK fault keys answer without x-cos-request-id
     response_started: bool = False
     _finish: Callable[[RequestRecord], None] | None = field(default=None, repr=False)
@@ -83,7 +89,7 @@ class RequestRecord:
             query=self.query, bucket=self.bucket, key=self.key, operation=self.operation,
             ci_process=self.ci_process, secret_id=self.secret_id, auth=self.auth,
             string_to_sign=self.string_to_sign, status=self.status, error_code=self.error_code, fault=self.fault,
-            duration_ms=round(duration_ms, 2),
+            ocr_engine=self.ocr_engine, ocr_fallback=self.ocr_fallback, duration_ms=round(duration_ms, 2),
         )  # fmt: skip
 
 

@@ -25,7 +25,7 @@ class EmulatorState:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.ids = IdSource(deterministic=settings.deterministic)
-        self.store: Store = open_store(settings, clock=self.ids.now)
+        self.store: Store = open_store(settings, clock=self.ids.now, ids=self.ids)
         self.astore = AsyncStore(self.store)  # what handlers use
         self.started = time.time()
         self.journal = Journal(settings.journal_size)

@@ -48,8 +48,15 @@ async def ocr(ctx: Ctx) -> Response:
         canned = ctx.state.canned.find(bucket=None, key=None, sha256=digest, detect_url=None)
     if canned is not None:
         result = result_from_json(canned)
+        ctx.record.ocr_engine = "canned"
     else:
         result = await ctx.state.ocr.recognize(data, request)
+        configured = ctx.state.ocr.engine.name
+        ctx.record.ocr_engine = result.engine
+        if result.engine != configured:  # PP-OCR does not read this language: Tesseract did
+            asked = request.language_type
+            language = asked if asked == result.language else f"{asked} (detected {result.language})"
+            ctx.record.ocr_fallback = f"language-type={language} is not read by {configured}; {result.engine} read it"
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
 
 

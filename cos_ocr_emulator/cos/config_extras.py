@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 from starlette.responses import Response
 
-from cos_ocr_emulator.cos.configs import config_body, document_key, keyed_documents, missing
+from cos_ocr_emulator.cos.configs import document_key, keyed_documents, missing
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.pem import CertificateError, validity
@@ -68,7 +68,7 @@ async def post_inventory(ctx: Ctx) -> Response:
     (docs/deviations.md)."""
     await ctx.store.get_bucket(ctx.req.bucket)
     name = document_key(ctx, INVENTORY_JOB)
-    root, _ = parse_config(INVENTORY_JOB, await config_body(ctx))
+    root, _ = parse_config(INVENTORY_JOB, await ctx.body_bytes())
     if text_at(root, "Id") != name.split("/", 1)[1]:
         raise CosError("InvalidArgument", "<Id> differs from the id in the query string.")
     return empty_response()
@@ -85,7 +85,7 @@ async def list_intelligent_tiering(ctx: Ctx) -> Response:
 async def put_domain_certificate(ctx: Ctx) -> Response:
     """One PUT binds a certificate to every listed domain; each domain's GET reports its validity."""
     await ctx.store.get_bucket(ctx.req.bucket)
-    root, _ = parse_config(DOMAIN_CERTIFICATE, await config_body(ctx))
+    root, _ = parse_config(DOMAIN_CERTIFICATE, await ctx.body_bytes())
     if text_at(root, "CertificateInfo/CustomCert/CertId"):
         raise CosError(
             "InvalidArgument",

@@ -8,12 +8,10 @@ answer, a rule that needs the store) is said once, below.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 
 from starlette.responses import Response
 
-from cos_ocr_emulator.cos.conditions import parse_content_md5
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import empty_response, xml_response
@@ -23,15 +21,6 @@ from cos_ocr_emulator.xml.schema import children_named, text_at
 
 Handler = Callable[[Ctx], Awaitable[Response]]
 MAX_KEYED = 1000  # inventory / intelligent-tiering documents per bucket (S3's limit for both)
-
-
-async def config_body(ctx: Ctx) -> bytes:
-    """The request body, held to its Content-MD5 (the SDK always sends one with configurations)."""
-    expected = parse_content_md5(ctx.req.header("content-md5"))
-    body = await ctx.body_bytes()
-    if expected is not None and hashlib.md5(body, usedforsecurity=False).hexdigest() != expected:
-        raise CosError("BadDigest")
-    return body
 
 
 def document_key(ctx: Ctx, spec: ConfigSpec) -> str:
@@ -59,7 +48,7 @@ def put_config(spec: ConfigSpec, check: StoreCheck | None = None) -> Handler:
     async def handler(ctx: Ctx) -> Response:
         await ctx.store.get_bucket(ctx.req.bucket)
         name = document_key(ctx, spec)
-        body = await config_body(ctx)
+        body = await ctx.body_bytes()
         # Two PUTs remove the configuration: the SDKs delete a referer configuration with an empty body
         # (there is no DELETE ?referer) and switch logging off with no <LoggingEnabled>.
         if spec is REFERER and not body.strip():
@@ -99,11 +88,13 @@ def get_config(spec: ConfigSpec) -> Handler:
     return handler
 
 
-def delete_config(spec: ConfigSpec) -> Handler:
-    """DELETE answers 204 whether or not a document was there, as COS does."""
+def delete_config(spec: ConfigSpec | str) -> Handler:
+    """DELETE answers 204 whether or not a document was there, as COS does. A spec, or the store name of a
+    configuration with its own format (cors, tagging, policy)."""
 
     async def handler(ctx: Ctx) -> Response:
-        await ctx.store.delete_bucket_config(ctx.req.bucket, document_key(ctx, spec))
+        name = spec if isinstance(spec, str) else document_key(ctx, spec)
+        await ctx.store.delete_bucket_config(ctx.req.bucket, name)
         return empty_response(204)
 
     return handler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ from starlette.types import Receive
 from cos_ocr_emulator.asgi import body_chunks
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.cos.acl_model import DEFAULT, acl_from_headers
+from cos_ocr_emulator.cos.conditions import parse_content_md5
 from cos_ocr_emulator.cos.sse import sse_headers
 from cos_ocr_emulator.cos.tags_header import tags_from_header
 from cos_ocr_emulator.errors import CosError
@@ -48,7 +50,10 @@ class Ctx:
         return body_chunks(self.receive)
 
     async def body_bytes(self, limit: int = MAX_XML_BODY) -> bytes:
-        """Small XML request bodies (Complete, multi-delete); refuses anything larger than `limit`."""
+        """Small request bodies (configurations, Complete, multi-delete, restore): anything larger than
+        `limit` is refused, and a body that does not match its Content-MD5 is BadDigest (the SDKs send
+        one with every configuration)."""
+        expected = parse_content_md5(self.req.header("content-md5"))
         chunks: list[bytes] = []
         size = 0
         async for chunk in self.body_stream():
@@ -56,7 +61,10 @@ class Ctx:
             if size > limit:
                 raise CosError("EntityTooLarge", f"This request body may be at most {limit} bytes.")
             chunks.append(chunk)
-        return b"".join(chunks)
+        body = b"".join(chunks)
+        if expected is not None and (got := hashlib.md5(body, usedforsecurity=False).hexdigest()) != expected:
+            raise CosError("BadDigest", f"Content-MD5 is {expected} but the body's MD5 is {got}.")
+        return body
 
     def new_object(self) -> NewObject:
         """Content type, stored headers, x-cos-meta-*, ACL (x-cos-acl, x-cos-grant-*) and x-cos-tagging

@@ -37,11 +37,6 @@ async def put_bucket_cors(ctx: Ctx) -> Response:
     return empty_response()
 
 
-async def delete_bucket_cors(ctx: Ctx) -> Response:
-    await ctx.store.delete_bucket_config(ctx.req.bucket, CORS)
-    return empty_response(204)
-
-
 def _requested_headers(value: str | None) -> list[str]:
     return [h.strip() for h in (value or "").split(",") if h.strip()]
 
@@ -56,17 +51,9 @@ async def options_object(ctx: Ctx) -> Response:
     rule = match(_rules(ctx.store.sync, ctx.req.bucket), origin, method, wanted)
     if rule is None:
         raise CosError("AccessForbidden")
-    headers = {
-        "Access-Control-Allow-Origin": allow_origin(rule, origin),
-        "Access-Control-Allow-Methods": ", ".join(rule.methods),
-        "Vary": "Origin, Access-Control-Request-Headers, Access-Control-Request-Method",
-    }
+    headers = _allowed(rule, origin, "Origin, Access-Control-Request-Headers, Access-Control-Request-Method")
     if wanted:
         headers["Access-Control-Allow-Headers"] = ", ".join(wanted)
-    if rule.expose:
-        headers["Access-Control-Expose-Headers"] = ", ".join(rule.expose)
-    if rule.max_age is not None:
-        headers["Access-Control-Max-Age"] = str(rule.max_age)
     return empty_response(200, headers)
 
 
@@ -82,10 +69,15 @@ def cors_headers(store: Store, req: CosRequest) -> dict[str, str]:
     rule = match(rules, origin, req.method.upper(), [])
     if rule is None:
         return {}
+    return _allowed(rule, origin, "Origin")
+
+
+def _allowed(rule: CorsRule, origin: str, vary: str) -> dict[str, str]:
+    """The Access-Control-* headers a matching rule gives, preflight or actual request."""
     headers = {
         "Access-Control-Allow-Origin": allow_origin(rule, origin),
         "Access-Control-Allow-Methods": ", ".join(rule.methods),
-        "Vary": "Origin",
+        "Vary": vary,
     }
     if rule.expose:
         headers["Access-Control-Expose-Headers"] = ", ".join(rule.expose)

@@ -22,7 +22,7 @@ from cos_ocr_emulator.cos.conditions import (
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.cos.restore import check_readable
 from cos_ocr_emulator.cos.sse import sse_echo
-from cos_ocr_emulator.cos.symlink import follow
+from cos_ocr_emulator.cos.symlink import follow, still_a_link
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import SERVER_COS, empty_response, object_headers, xml_response
 from cos_ocr_emulator.storage.facade import SMALL_READ
@@ -140,7 +140,7 @@ async def put_object_copy(ctx: Ctx) -> Response:
     tagging = (ctx.req.header("x-cos-tagging-directive") or "Copy").capitalize()
     if tagging not in {"Copy", "Replaced"}:
         raise CosError("InvalidArgument", "x-cos-tagging-directive must be Copy or Replaced.")
-    new = ctx.new_object() if directive == "Replaced" else _copied(src, ctx.new_object())
+    new = still_a_link(src, ctx.new_object() if directive == "Replaced" else _copied(src, ctx.new_object()))
     if tagging == "Copy":
         new = dataclasses.replace(new, tags=src.tags)
     info = await ctx.store.copy_object(src_bucket, src_key, ctx.req.bucket, ctx.req.key, new, src_version)

@@ -15,7 +15,6 @@ from email.utils import parsedate_to_datetime
 
 from starlette.responses import Response
 
-from cos_ocr_emulator.cos.configs import config_body
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import empty_response, http_date
@@ -59,7 +58,7 @@ def expiry_after(days: int, now: float) -> datetime:
 async def restore_object(ctx: Ctx) -> Response:
     version = ctx.req.version_id
     info = await ctx.store.head_object(ctx.req.bucket, ctx.req.key, version)
-    root = parse_root(await config_body(ctx), "RestoreRequest")
+    root = parse_root(await ctx.body_bytes(), "RestoreRequest")
     validate(root, _REQUEST, "RestoreRequest")
     if info.storage_class not in ARCHIVED:
         raise CosError(

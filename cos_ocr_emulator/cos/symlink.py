@@ -7,6 +7,7 @@ always one step.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 from starlette.responses import Response
@@ -30,6 +31,14 @@ async def follow(ctx: Ctx, info: ObjectInfo) -> ObjectInfo:
     if not is_symlink(info):
         return info
     return await ctx.store.head_object(info.bucket, info.headers[TARGET])
+
+
+def still_a_link(src: ObjectInfo, new: NewObject) -> NewObject:
+    """A copy of a link is a link to the same target whatever the metadata directive: being a link is
+    not metadata a `Replaced` copy drops (it would leave an empty object)."""
+    if not is_symlink(src):
+        return new
+    return dataclasses.replace(new, headers={**new.headers, OBJECT_TYPE: "symlink", TARGET: src.headers[TARGET]})
 
 
 async def _nothing() -> AsyncIterator[bytes]:

@@ -58,8 +58,3 @@ async def put_bucket_tagging(ctx: Ctx) -> Response:
     tags = check_tags(parse_tagging(await ctx.body_bytes(limit=64 * 1024)), limit=MAX_BUCKET_TAGS)
     await ctx.store.put_bucket_config(ctx.req.bucket, TAGGING, dump_tags(tags))
     return empty_response()
-
-
-async def delete_bucket_tagging(ctx: Ctx) -> Response:
-    await ctx.store.delete_bucket_config(ctx.req.bucket, TAGGING)
-    return empty_response(204)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cos_ocr_emulator.ocr.engine.base import RawLine, RawSymbol, RawWord
+from cos_ocr_emulator.ocr.engine.base import RawLine, RawQuad, RawSymbol, RawWord
 from cos_ocr_emulator.ocr.orient import Affine, box_to_box, box_to_quad
-from cos_ocr_emulator.ocr.result import Box, TextLine, Word
+from cos_ocr_emulator.ocr.result import Box, Point, Quad, TextLine, Word
 
 # Han, kana, Hangul, CJK punctuation and full-width forms: scripts written without spaces.
 _CJK = re.compile("[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
@@ -25,6 +25,20 @@ class _Unit:
     text: str
     confidence: float
     box: Box
+    polygon: RawQuad | None = None  # the engine's own quadrilateral, when it has one
+
+
+def _quad(box: Box, polygon: RawQuad | None, transform: Affine) -> Quad:
+    """A unit's polygon in the original image: the engine's quadrilateral if any, else its box."""
+    if polygon is None:
+        return box_to_quad(box, transform)
+    points = [transform.apply(x, y) for x, y in polygon]
+    return (
+        Point(round(points[0][0]), round(points[0][1])),
+        Point(round(points[1][0]), round(points[1][1])),
+        Point(round(points[2][0]), round(points[2][1])),
+        Point(round(points[3][0]), round(points[3][1])),
+    )
 
 
 def is_cjk(char: str) -> bool:
@@ -66,8 +80,11 @@ def merge_fragments(raw: list[RawLine]) -> list[RawLine]:
     right half of a line can come back before its left half."""
     rows: list[RawLine] = []
     for line in raw:
+        if line.polygon is not None:  # a detector's quadrilateral is one line already: keep it whole
+            rows.append(line)
+            continue
         for i, row in enumerate(rows):
-            if _same_row(row.box, line.box):
+            if row.polygon is None and _same_row(row.box, line.box):
                 merged = sorted(row.words + line.words, key=lambda w: w.box.x)
                 rows[i] = RawLine(_union(row.box, line.box), tuple(merged))
                 break
@@ -85,14 +102,14 @@ def build_lines(
         units = _units(line.words) if words or word_polygons else []
         lines.append(
             TextLine(
-                text=join_words(texts),
+                text=line.text if line.text is not None else join_words(texts),
                 confidence=confidence(sum(w.confidence for w in line.words) / len(line.words)),
-                polygon=box_to_quad(line.box, to_original),
+                polygon=_quad(line.box, line.polygon, to_original),
                 item_polygon=box_to_box(line.box, to_corrected),
-                words=[Word(u.text, confidence(u.confidence), box_to_quad(u.box, to_original)) for u in units]
+                words=[Word(u.text, confidence(u.confidence), _quad(u.box, u.polygon, to_original)) for u in units]
                 if words
                 else [],
-                word_polygons=[box_to_quad(u.box, to_original) for u in units] if word_polygons else [],
+                word_polygons=[_quad(u.box, u.polygon, to_original) for u in units] if word_polygons else [],
             )
         )
     return lines
@@ -102,7 +119,7 @@ def _units(raw_words: tuple[RawWord, ...]) -> list[_Unit]:
     units: list[_Unit] = []
     for word in raw_words:
         if not word.symbols or not any(is_cjk(ch) for ch in word.text):
-            units.append(_Unit(word.text, word.confidence, word.box))
+            units.append(_Unit(word.text, word.confidence, word.box, word.polygon))
             continue
         run: list[RawSymbol] = []  # consecutive non-CJK symbols inside a mixed word stay together
         for symbol in word.symbols:
@@ -110,7 +127,7 @@ def _units(raw_words: tuple[RawWord, ...]) -> list[_Unit]:
                 if run:
                     units.append(_merge(run))
                     run = []
-                units.append(_Unit(symbol.text, symbol.confidence, symbol.box))
+                units.append(_Unit(symbol.text, symbol.confidence, symbol.box, symbol.polygon))
             else:
                 run.append(symbol)
         if run:
@@ -125,4 +142,6 @@ def _merge(symbols: list[RawSymbol]) -> _Unit:
     bottom = max(s.box.y + s.box.height for s in symbols)
     text = "".join(s.text for s in symbols)
     mean = sum(s.confidence for s in symbols) / len(symbols)
-    return _Unit(text, mean, Box(left, top, right - left, bottom - top))
+    first, last = symbols[0].polygon, symbols[-1].polygon
+    polygon = (first[0], last[1], last[2], first[3]) if first is not None and last is not None else None
+    return _Unit(text, mean, Box(left, top, right - left, bottom - top), polygon)

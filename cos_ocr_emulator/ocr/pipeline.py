@@ -142,7 +142,7 @@ class OcrService:
         factor = _scale_factor(page, profile)
         scaled = imaging.resize(page, factor)
         pages = (_filter(scaled, profile.mode), scaled.convert("L") if profile.retry_gray else None)
-        code, raw = self._read(pages, profile, code, script, req)
+        code, raw = self._read(pages, profile, code, script, req, colour=scaled)
         return code, raw, to_corrected, factor, quarter + skew
 
     def _finish(self, attempt: _Attempt, req: OcrRequest, pdf_page_size: int) -> OcrResult:
@@ -155,7 +155,8 @@ class OcrService:
             words=req.isword,
             word_polygons=req.enable_word_polygon,
         )
-        return OcrResult(lines, code, orient.normalize_angle(angle), pdf_page_size)
+        engine = self.engine.engine_for(languages.tesseract_languages(code))
+        return OcrResult(lines, code, orient.normalize_angle(angle), pdf_page_size, engine=engine.name)
 
     def _read(
         self,
@@ -164,6 +165,7 @@ class OcrService:
         code: str,
         script: str | None,
         req: OcrRequest,
+        colour: Image.Image | None = None,
     ) -> tuple[str, list[RawLine]]:
         """Run the engine; resolves language-type=auto and does accurate's second pass."""
         symbols = req.isword or req.enable_word_polygon
@@ -175,18 +177,24 @@ class OcrService:
         languages.require_installed(langs, code)
         page, alternate = pages
         plan = RecognitionPlan(langs, profile.psm, profile.variables, symbols)
+        engine = self.engine.engine_for(langs)
+        if engine.wants_colour and colour is not None:  # a neural engine reads the unfiltered page
+            page, alternate = colour, None
         with _engine_errors():
-            raw = self.engine.recognize(page, plan)
+            raw = engine.recognize(page, plan)
             if latin_pass:
                 guess = languages.guess_latin(" ".join(w.text for line in raw for w in line.words))
                 if guess is not None:
                     code, langs = guess, languages.tesseract_languages(guess)
                     languages.require_installed(langs, code)
-                    raw = self.engine.recognize(page, RecognitionPlan(langs, profile.psm, profile.variables, symbols))
-            if profile.retry is not None and _mean_confidence(raw) < profile.retry_below:
+                    engine = self.engine.engine_for(langs)
+                    raw = engine.recognize(page, RecognitionPlan(langs, profile.psm, profile.variables, symbols))
+            # A second pass that only changes Tesseract variables is pointless on engines that ignore them.
+            retry = profile.retry is not None and (engine.reads_variables or alternate is not None)
+            if retry and profile.retry is not None and _mean_confidence(raw) < profile.retry_below:
                 variables = {**profile.variables, **profile.retry}
                 second_plan = RecognitionPlan(langs, profile.psm, variables, symbols)
-                second = self.engine.recognize(alternate or page, second_plan)
+                second = engine.recognize(alternate or page, second_plan)
                 if _score(second) > _score(raw):
                     raw = second
         return code, raw
@@ -195,11 +203,13 @@ class OcrService:
         """What /_emulator/health shows about OCR."""
         try:
             version = self.engine.version()
+            tesseract = self.engine.engine_for("osd").version()  # PP-OCR's fallback and OSD engine
         except (RuntimeError, OSError, pytesseract.TesseractError) as exc:
-            version = f"unavailable: {exc}"
+            version = tesseract = f"unavailable: {exc}"
         return {
             "engine": self.engine.name,
-            "tesseract": version,
+            "engine_version": version,
+            "tesseract": tesseract,
             "tessdata": str(languages.tessdata_dir()),
             "languages": sorted(languages.installed_languages()),
             "workers": self.workers,
@@ -256,7 +266,10 @@ def _looks_upright(raw: list[RawLine]) -> bool:
         return False
     wide = sum(line.box.width for line in raw if line.box.width >= line.box.height)
     tall = sum(line.box.height for line in raw if line.box.height > line.box.width)
-    return wide > tall
+    # Engines with their own line direction (PP-OCR flips single upside-down lines) read a page that is
+    # upside down with full confidence; its lines then run right to left.
+    backwards = sum(line.box.width for line in raw if line.polygon and line.polygon[1][0] < line.polygon[0][0])
+    return wide > tall and 2 * backwards < wide
 
 
 def _mean_confidence(raw: list[RawLine]) -> float:

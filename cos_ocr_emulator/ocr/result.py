@@ -72,6 +72,9 @@ class OcrResult:
     angle: float
     # Total pages when the input was a PDF, else 0.
     pdf_page_size: int = 0
+    # The engine that read the page (`OcrEngine.name`): with ocr_engine=ppocr, "tesserocr" for
+    # language-type values PP-OCR does not read (the journal shows it as a fallback).
+    engine: str = ""
 
     @property
     def text(self) -> str:

@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable
 
 from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.ids import IdSource
 from cos_ocr_emulator.storage.base import Store
 from cos_ocr_emulator.storage.store import SqliteStore
 
 
-def open_store(settings: Settings, *, clock: Callable[[], float] = time.time) -> Store:
+def open_store(settings: Settings, *, clock: Callable[[], float] = time.time, ids: IdSource | None = None) -> Store:
     """Open (creating if needed) the store Settings describe; runs gc of crash leftovers first.
 
-    `clock` returns Unix seconds; deterministic mode passes a fixed one.
+    `clock` returns Unix seconds and `ids` makes version and upload ids; deterministic mode passes a fixed
+    clock and numbered ids.
     """
-    return SqliteStore(settings.data_dir, memory=settings.storage == "memory", clock=clock)
+    return SqliteStore(settings.data_dir, memory=settings.storage == "memory", clock=clock, ids=ids)

@@ -1,54 +1,21 @@
-"""`SqliteStore`: the one `Store` implementation, on disk or in memory.
-
-It exists to put the two halves together in the only safe order. Bytes first: spooled to a temp file,
-fsynced, renamed into a content-addressed blob, directory fsynced. Then the SQLite row that points at
-the blob is committed. A crash between the two leaves an unreferenced blob or temp file, which `gc()`
-removes at the next open; it can never leave a row pointing at missing or partial bytes. A blob whose
-last row goes away (overwrite, delete, abort) is unlinked right after the commit. Writes that bring
-new bytes (put, part, complete) are committed in groups: concurrent ones share the directory fsync and
-the COMMIT (storage/commit.py); each still returns only once its own row is durable.
-
-Memory mode is the same code with SQLite `:memory:` and the blob directory in a TemporaryDirectory
-(removed on close) and no fsyncs; it behaves identically except for surviving a restart.
-
-On-disk layout (disk mode; `data_dir` = Settings.data_dir):
-
-    data_dir/
-    ├── LOCK                     flock()ed while a store has the directory open (one emulator per dir)
-    ├── meta.sqlite3             SQLite, WAL, synchronous=FULL: schema_version, buckets, objects,
-    ├── meta.sqlite3-wal         uploads, parts, bucket_configs (schema.py); every object/part row
-    │                            names a blob by SHA-256
-    ├── meta.sqlite3-shm
-    ├── tmp/
-    │   └── <uuid4 hex>          a body being spooled; renamed or removed, leftovers wiped at open
-    └── blobs/
-        └── <sha256[:2]>/
-            └── <sha256>         immutable bytes, one file per distinct content, shared by rows
+"""`SqliteStore`: the one `Store` implementation, on disk or in memory: buckets, configuration documents,
+objects, versions and multipart uploads, each one transaction on `StoreCore` (plumbing.py), which owns the
+directory, the write order that makes every acknowledged write durable, and the on-disk layout.
 
 This module must never build a path from a key, never unlink a blob that a committed row references
-(every publish, commit and unlink happens under the metadata lock), and never read a whole object into
+(every publish, commit and unlink goes through `StoreCore`), and never read a whole object into
 memory except in `read_all`, which exists for OCR.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import logging
-import os
-import secrets
-import tempfile
-import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Iterator
 
-from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
+from cos_ocr_emulator.errors import CosError, no_such_key
 from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
-from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
-from cos_ocr_emulator.storage.commit import GroupCommit
 from cos_ocr_emulator.storage.completion import check_completion, multipart_etag
-from cos_ocr_emulator.storage.meta import MetaDB, MetaTx, PartRow, list_objects
+from cos_ocr_emulator.storage.meta import MetaTx, PartRow, list_objects
 from cos_ocr_emulator.storage.models import (
     BucketInfo,
     DeleteOutcome,
@@ -60,121 +27,15 @@ from cos_ocr_emulator.storage.models import (
     UploadInfo,
     VersionListing,
 )
+from cos_ocr_emulator.storage.plumbing import StoreCore, quote_etag
 from cos_ocr_emulator.storage.rows import dump_tags, to_dt
 from cos_ocr_emulator.storage.versions import install, list_versions, lookup, remove
-
-log = logging.getLogger(__name__)
 
 _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk-bound
 
 
-def _quote(md5_hex: str) -> str:
-    return f'"{md5_hex}"'
-
-
-class SqliteStore:
+class SqliteStore(StoreCore):
     """Implements `cos_ocr_emulator.storage.base.Store`. Thread-safe; `stage` is the only async method."""
-
-    def __init__(self, root: Path, *, memory: bool = False, clock: Callable[[], float] = time.time) -> None:
-        self._tempdir = tempfile.TemporaryDirectory(prefix="cos-emulator-") if memory else None
-        self.data_dir = Path(self._tempdir.name) if self._tempdir is not None else Path(root)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._clock = clock
-        self._lock_fd: int | None = os.open(self.data_dir / "LOCK", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._lock_fd)
-            raise RuntimeError(f"{self.data_dir} is in use by another emulator process") from None
-        self._blobs = BlobDir(self.data_dir, durable=not memory)
-        self._db = MetaDB(None if memory else self.data_dir / "meta.sqlite3")
-        self._commits = GroupCommit(self._db, self._blobs)
-        if not memory:
-            fsync_dir(self.data_dir)  # the database files' own directory entries, on first open
-        self.gc()
-
-    # --- plumbing -----------------------------------------------------------------------------
-    def _now(self) -> int:
-        return int(self._clock())  # whole seconds: Last-Modified and If-Modified-Since have no more
-
-    def _info(
-        self, bucket: str, key: str, new: NewObject | UploadInfo, size: int, etag: str, crc: int, blob_id: str
-    ) -> ObjectInfo:
-        """A new object row stamped now; content type, class, headers and meta come from `new`."""
-        return ObjectInfo(
-            bucket=bucket,
-            key=key,
-            size=size,
-            etag=etag,
-            crc64=crc,
-            last_modified=to_dt(self._now()),
-            content_type=new.content_type,
-            blob_id=blob_id,
-            storage_class=new.storage_class,
-            headers=dict(new.headers),
-            meta=dict(new.meta),
-            acl=new.acl,
-            tags=new.tags,
-        )
-
-    @contextmanager
-    def _writing(self) -> Iterator[tuple[MetaTx, list[str]]]:
-        """One write transaction; blob ids appended to the list are released after the commit."""
-        dropped: list[str] = []
-        with self._db.lock:
-            with self._db.tx(write=True) as tx:
-                yield tx, dropped
-            self._release(dropped)
-
-    def _release(self, blob_ids: Iterable[str | None]) -> None:
-        """Unlink blobs no row references any more. Holding the lock keeps `publish` from re-adopting
-        one between the check and the unlink."""
-        with self._db.tx() as tx:
-            unused = {b for b in blob_ids if b is not None and not tx.is_referenced(b)}
-        for blob_id in unused:
-            try:
-                self._blobs.unlink(blob_id)
-            except OSError:  # the write already committed; gc at the next open retries
-                log.exception("could not remove unreferenced blob %s", blob_id)
-
-    def _publish_and_write(self, staged: StagedBody, write: Callable[[MetaTx, str, list[str]], None]) -> None:
-        """Make `staged` durable and place it (in the caller's thread, alongside other writers' fsyncs),
-        then run `write(tx, blob_id, dropped)` in a group commit (storage/commit.py)."""
-        blob_id: str | None = None
-        committed = False
-        try:
-            self._blobs.sync_staged(staged)
-            blob_id = self._blobs.place(staged)
-            self._commits.run(blob_id, write)
-            committed = True
-        finally:
-            if blob_id is not None:
-                self._blobs.settle(blob_id)
-                if not committed:
-                    with self._db.lock:  # no commit may slip between the check and the unlink
-                        self._release([blob_id])  # the row never committed; drop the fresh blob
-            self._blobs.discard(staged)
-
-    @staticmethod
-    def _bucket(tx: MetaTx, name: str) -> BucketInfo:
-        info = tx.get_bucket(name)
-        if info is None:
-            raise no_such_bucket(name)
-        return info
-
-    def _upload(self, tx: MetaTx, bucket: str, key: str, upload_id: str) -> UploadInfo:
-        self._bucket(tx, bucket)
-        info = tx.get_upload(upload_id)
-        if info is None or info.bucket != bucket or info.key != key:
-            raise CosError("NoSuchUpload", resource=f"{bucket}/{key}")
-        return info
-
-    # --- bodies -------------------------------------------------------------------------------
-    async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
-        return await self._blobs.stage(chunks, max_size=max_size)
-
-    def discard(self, staged: StagedBody) -> None:
-        self._blobs.discard(staged)
 
     # --- buckets ------------------------------------------------------------------------------
     def create_bucket(self, name: str, region: str, *, public_read: bool = False) -> BucketInfo:
@@ -227,13 +88,13 @@ class SqliteStore:
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """Consumes `staged` whatever happens (published, or removed on error)."""
-        info = self._info(bucket, key, new, staged.size, _quote(staged.md5_hex), staged.crc64, staged.sha256_hex)
+        info = self._info(bucket, key, new, staged.size, quote_etag(staged.md5_hex), staged.crc64, staged.sha256_hex)
 
         installed: list[ObjectInfo] = []
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
             self._bucket(tx, bucket)
-            new_info, old = install(tx, info, staged.md5_hex)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id)
             installed.append(new_info)
             dropped.extend(b for b in old if b)
 
@@ -247,8 +108,8 @@ class SqliteStore:
         with self._writing() as (tx, dropped):
             src, md5_hex = lookup(tx, src_bucket, src_key, src_version)
             self._bucket(tx, bucket)
-            info = self._info(bucket, key, new, src.size, _quote(md5_hex), src.crc64, src.blob_id)
-            info, old = install(tx, info, md5_hex)
+            info = self._info(bucket, key, new, src.size, quote_etag(md5_hex), src.crc64, src.blob_id)
+            info, old = install(tx, info, md5_hex, self._ids.version_id)
             dropped.extend(b for b in old if b)
         return info
 
@@ -320,7 +181,7 @@ class SqliteStore:
     def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
         with self._writing() as (tx, dropped):
             self._bucket(tx, bucket)
-            outcome, old = remove(tx, bucket, key, version_id, to_dt(self._now()))
+            outcome, old = remove(tx, bucket, key, version_id, to_dt(self._now()), self._ids.version_id)
             dropped.extend(b for b in old if b)
         return outcome
 
@@ -345,7 +206,7 @@ class SqliteStore:
             self._bucket(tx, bucket)
             now = to_dt(self._now())
             for key, version_id in keys:
-                outcome, old = remove(tx, bucket, key, version_id, now)
+                outcome, old = remove(tx, bucket, key, version_id, now, self._ids.version_id)
                 outcomes.append(outcome)
                 dropped.extend(b for b in old if b)
         return outcomes
@@ -370,10 +231,13 @@ class SqliteStore:
     def initiate_upload(self, bucket: str, key: str, new: NewObject) -> UploadInfo:
         with self._writing() as (tx, _):
             self._bucket(tx, bucket)
+            upload_id = self._ids.upload_id()
+            while tx.get_upload(upload_id) is not None:  # deterministic numbering restarts with the process
+                upload_id = self._ids.upload_id()
             info = UploadInfo(
                 bucket=bucket,
                 key=key,
-                upload_id=secrets.token_hex(16),
+                upload_id=upload_id,
                 initiated=to_dt(self._now()),
                 content_type=new.content_type,
                 storage_class=new.storage_class,
@@ -396,7 +260,7 @@ class SqliteStore:
             raise CosError(
                 "InvalidArgument", f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive."
             )
-        info = PartInfo(part_number, _quote(staged.md5_hex), staged.size, staged.crc64, to_dt(self._now()))
+        info = PartInfo(part_number, quote_etag(staged.md5_hex), staged.size, staged.crc64, to_dt(self._now()))
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
             self._upload(tx, bucket, key, upload_id)
@@ -452,7 +316,7 @@ class SqliteStore:
             current = {row.info.part_number: row.blob_id for row in tx.parts(upload_id)}
             if any(current.get(row.info.part_number) != row.blob_id for row in chosen):
                 raise CosError("InvalidPart")  # a listed part was re-uploaded while we concatenated
-            new_info, old = install(tx, info, staged.md5_hex)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id)
             installed.append(new_info)
             dropped.extend(b for b in [*old, *tx.delete_upload(upload_id)] if b)
 
@@ -464,38 +328,8 @@ class SqliteStore:
             self._upload(tx, bucket, key, upload_id)
             dropped.extend(tx.delete_upload(upload_id))
 
-    # --- admin --------------------------------------------------------------------------------
-    def gc(self) -> GcReport:
-        """Remove temp files and unreferenced blobs (crash leftovers). Called at open; only safe while
-        no request is staging a body."""
-        with self._db.lock, self._db.tx() as tx:
-            return self._blobs.gc(tx.referenced_blobs())
-
     def purge_bucket(self, bucket: str) -> None:
         """Remove every object, version, upload and configuration document of a bucket (admin reset)."""
         with self._writing() as (tx, dropped):
             self._bucket(tx, bucket)
             dropped.extend(tx.purge_bucket(bucket))
-
-    def reset(self) -> None:
-        # Blobs go after the commit, under the same lock: a failed commit must not lose bytes.
-        with self._db.lock:
-            with self._db.tx(write=True) as tx:
-                tx.clear()
-            self._blobs.clear()
-
-    def close(self) -> None:
-        """Close the database, release the directory lock, and (memory mode) delete everything."""
-        if self._lock_fd is None:
-            return
-        self._db.close()
-        os.close(self._lock_fd)  # closing the descriptor releases the flock
-        self._lock_fd = None
-        if self._tempdir is not None:
-            self._tempdir.cleanup()
-
-    def __enter__(self) -> SqliteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -21,12 +21,9 @@ more so the store can release them after the commit.
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import secrets
 import sqlite3
-import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -40,12 +37,6 @@ if TYPE_CHECKING:
 VERSIONING = "versioning"  # the bucket_configs name holding "Enabled" / "Suspended"
 _CURRENT_SEQ = 2**63 - 1  # sorts the current row above every stored version of its key
 _VERSION_COLS = OBJECT_COLS + ", seq, delete_marker"
-
-
-def new_version_id() -> str:
-    """Opaque, unique, URL-safe and roughly time-ordered, like COS's base64 version ids."""
-    raw = f"{time.time_ns()}{secrets.randbelow(10**6):06d}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 class VersionTx:
@@ -162,14 +153,27 @@ def delete_marker(bucket: str, key: str, version_id: str, now: datetime) -> Obje
 
 
 # --- the versioning state machine (callers hold a write transaction) ------------------------------
-def install(tx: MetaTx, info: ObjectInfo, md5_hex: str) -> tuple[ObjectInfo, list[str | None]]:
-    """Make `info` the current version of its key; returns it with its version id, and blobs to release."""
+def _fresh_id(tx: MetaTx, bucket: str, key: str, new_id: Callable[[], str]) -> str:
+    """A version id no version of the key has yet."""
+    while True:
+        candidate = new_id()
+        current = tx.get_object(bucket, key)
+        taken = current is not None and current[0].version_id == candidate
+        if not taken and tx.get_version(bucket, key, candidate) is None:
+            return candidate
+
+
+def install(
+    tx: MetaTx, info: ObjectInfo, md5_hex: str, new_id: Callable[[], str]
+) -> tuple[ObjectInfo, list[str | None]]:
+    """Make `info` the current version of its key; returns it with its version id, and blobs to release.
+    `new_id` makes version ids (IdSource.version_id)."""
     state = tx.get_config(info.bucket, VERSIONING)
     if state is None:
         new = dataclasses.replace(info, version_id=NULL_VERSION)
         return new, [tx.put_object(new, md5_hex)]
     dropped: list[str | None] = []
-    version_id = new_version_id() if state == "Enabled" else NULL_VERSION
+    version_id = _fresh_id(tx, info.bucket, info.key, new_id) if state == "Enabled" else NULL_VERSION
     if version_id == NULL_VERSION:
         dropped.append(tx.drop_version(info.bucket, info.key, NULL_VERSION))
     current = tx.get_object(info.bucket, info.key)
@@ -184,7 +188,7 @@ def install(tx: MetaTx, info: ObjectInfo, md5_hex: str) -> tuple[ObjectInfo, lis
 
 
 def remove(
-    tx: MetaTx, bucket: str, key: str, version_id: str | None, now: datetime
+    tx: MetaTx, bucket: str, key: str, version_id: str | None, now: datetime, new_id: Callable[[], str]
 ) -> tuple[DeleteOutcome, list[str | None]]:
     """DELETE Object: a plain delete, a delete marker, or the removal of one version."""
     if version_id is not None:
@@ -193,7 +197,7 @@ def remove(
     if state is None:
         return DeleteOutcome(), [tx.delete_object(bucket, key)]
     dropped: list[str | None] = []
-    marker_id = new_version_id() if state == "Enabled" else NULL_VERSION
+    marker_id = _fresh_id(tx, bucket, key, new_id) if state == "Enabled" else NULL_VERSION
     if marker_id == NULL_VERSION:
         dropped.append(tx.drop_version(bucket, key, NULL_VERSION))
     current = tx.get_object(bucket, key)

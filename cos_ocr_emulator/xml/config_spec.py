@@ -38,6 +38,9 @@ class ConfigSpec:
     check: Check = no_check
     default: str | None = None  # what GET returns when nothing was put, where COS answers 200
     keyed_by: str | None = None  # the query parameter that names one of many documents (inventory ?id=)
+    # Elements a stored document always has (empty when the PUT left them out), where an SDK reads them
+    # back unconditionally: Python's get_bucket_inventory indexes <OptionalFields>.
+    always: tuple[str, ...] = ()
 
 
 def parse_config(spec: ConfigSpec, body: bytes) -> tuple[ET.Element, str]:
@@ -45,6 +48,9 @@ def parse_config(spec: ConfigSpec, body: bytes) -> tuple[ET.Element, str]:
     root = parse_root(body, spec.root)
     validate(root, spec.fields, spec.root)
     spec.check(root)
+    for name in spec.always:
+        if not children_named(root, name):
+            ET.SubElement(root, name)
     return root, canonical(root)
 
 

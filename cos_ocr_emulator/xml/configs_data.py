@@ -157,7 +157,7 @@ def _inventory_fields(*, scheduled: bool) -> tuple[Field, ...]:
 
 INVENTORY = ConfigSpec(
     "inventory", "InventoryConfiguration", _inventory_fields(scheduled=True), "NoSuchInventoryConfiguration",
-    _check_inventory, keyed_by="id",
+    _check_inventory, keyed_by="id", always=("OptionalFields",),
 )  # fmt: skip
 INVENTORY_JOB = ConfigSpec(
     "inventory", "InventoryConfiguration", _inventory_fields(scheduled=False), "NoSuchInventoryConfiguration",

@@ -84,7 +84,13 @@ def _check_value(field: Field, element: ET.Element, where: str) -> None:
             raise invalid(f"<{where}> must be an integer, not {value!r}.")
         number = int(value)
         if (field.low is not None and number < field.low) or (field.high is not None and number > field.high):
-            raise invalid(f"<{where}> must be between {field.low} and {field.high}, not {number}.")
+            raise invalid(f"<{where}> must be {_bounds(field.low, field.high)}, not {number}.")
+
+
+def _bounds(low: int | None, high: int | None) -> str:
+    if high is None:
+        return f"at least {low}"
+    return f"at most {high}" if low is None else f"between {low} and {high}"
 
 
 def validate(element: ET.Element, fields: Iterable[Field], where: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -164,6 +165,29 @@ def test_deterministic_mode_numbers_requests_and_fixes_the_clock() -> None:
         ids = [base64.b64decode(r["x-cos-request-id"]).decode() for r in (first, second)]
         assert ids[0].endswith("_1") and ids[1].endswith("_2")
         assert second["Last-Modified"] == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+def _versioned_session(data_dir: Path | None = None) -> list[str]:
+    """Version ids, a delete marker's id and an upload id from one deterministic session."""
+    options: dict[str, Any] = {"storage": "disk", "data_dir": data_dir} if data_dir else {}
+    with running_emulator(deterministic=True, **options) as emu:
+        client = emu.client()
+        client.put_bucket_versioning(Bucket=emu.bucket, Status="Enabled")
+        ids = [
+            client.put_object(Bucket=emu.bucket, Key="v.txt", Body=body)["x-cos-version-id"] for body in (b"1", b"2")
+        ]
+        ids.append(client.delete_object(Bucket=emu.bucket, Key="v.txt")["x-cos-version-id"])
+        ids.append(client.create_multipart_upload(Bucket=emu.bucket, Key="big.bin")["UploadId"])
+        return ids
+
+
+def test_deterministic_mode_numbers_versions_and_uploads(tmp_path: Path) -> None:
+    """Golden files need the same version and upload ids every run, and a restart of a disk store must
+    never hand out an id a stored version of the key already has."""
+    first, second = _versioned_session(), _versioned_session()
+    assert first == second and len(set(first)) == 4
+    again = _versioned_session(tmp_path / "data") + _versioned_session(tmp_path / "data")
+    assert len(set(again)) == 8
 
 
 def test_canned_ocr_by_content_hash_and_by_detect_url() -> None:

@@ -4,6 +4,8 @@ removes it, and documents survive a restart. Malformed XML goes in raw (the SDK 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
@@ -84,17 +86,47 @@ def test_malformed_configuration_xml(emu: RunningEmulator, bucket: str, body: by
     assert_error(raw_put(emu, bucket, "referer", body), 400, "MalformedXML")
 
 
-def test_configuration_put_checks_content_md5(emu: RunningEmulator, bucket: str) -> None:
-    body = b"<LifecycleConfiguration></LifecycleConfiguration>"
-    resp = raw_request(
-        emu,
-        "PUT",
-        bucket=bucket,
-        params={"lifecycle": ""},
-        body=body,
-        headers={"Content-MD5": "1B2M2Y8AsgTpgAmY7PhCfg=="},
-    )
+VALID_BODIES = {
+    "lifecycle": b"<LifecycleConfiguration><Rule><ID>r</ID><Status>Enabled</Status><Filter/><Expiration><Days>1"
+    b"</Days></Expiration></Rule></LifecycleConfiguration>",
+    "acl": b"<AccessControlPolicy><Owner><ID>qcs::cam::uin/1250000000:uin/1250000000</ID></Owner><AccessControlList>"
+    b'<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>'
+    b"qcs::cam::uin/1250000000:uin/1250000000</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant>"
+    b"</AccessControlList></AccessControlPolicy>",
+    "cors": b"<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
+    b"</CORSRule></CORSConfiguration>",
+    "tagging": b"<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>",
+    "versioning": b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>",
+    "policy": b'{"Statement": [{"Principal": {"qcs": ["qcs::cam::anyone:anyone"]}, "Effect": "Allow", '
+    b'"Action": ["name/cos:GetObject"], "Resource": ["*"]}]}',
+}
+WRONG_MD5 = "1B2M2Y8AsgTpgAmY7PhCfg=="  # the MD5 of an empty body
+
+
+@pytest.mark.parametrize("sub", sorted(VALID_BODIES))
+def test_configuration_put_checks_content_md5(emu: RunningEmulator, bucket: str, sub: str) -> None:
+    """Every configuration PUT is held to its Content-MD5 (the SDKs always send one): a body that does not
+    match is 400 BadDigest and nothing is stored; the right one is accepted."""
+    body = VALID_BODIES[sub]
+    resp = raw_request(emu, "PUT", bucket=bucket, params={sub: ""}, body=body, headers={"Content-MD5": WRONG_MD5})
     assert_error(resp, 400, "BadDigest")
+    if sub not in ("acl", "versioning"):  # those two always answer something
+        assert raw_request(emu, "GET", bucket=bucket, params={sub: ""}).status == 404
+    right = base64.b64encode(hashlib.md5(body).digest()).decode()
+    ok = raw_request(emu, "PUT", bucket=bucket, params={sub: ""}, body=body, headers={"Content-MD5": right})
+    assert ok.status in (200, 204), ok.body
+
+
+@pytest.mark.parametrize("sub", ["acl", "tagging"])
+def test_object_configuration_put_checks_content_md5(emu: RunningEmulator, bucket: str, sub: str) -> None:
+    raw_request(emu, "PUT", "doc.txt", bucket=bucket, body=b"doc")
+    resp = raw_request(
+        emu, "PUT", "doc.txt", bucket=bucket, params={sub: ""}, body=VALID_BODIES[sub],
+        headers={"Content-MD5": WRONG_MD5},
+    )  # fmt: skip
+    assert_error(resp, 400, "BadDigest")
+    if sub == "tagging":
+        assert raw_request(emu, "GET", "doc.txt", bucket=bucket, params={sub: ""}).status == 404
 
 
 def test_configuration_of_a_missing_bucket(client: CosS3Client, emu: RunningEmulator) -> None:
@@ -186,6 +218,16 @@ def test_lifecycle_round_trip(client: CosS3Client, emu: RunningEmulator, bucket:
     missing(lambda: client.get_bucket_lifecycle(Bucket=bucket), "NoSuchLifecycleConfiguration")
 
 
+def test_out_of_range_value_names_its_bound(client: CosS3Client, bucket: str) -> None:
+    rule = {"ID": "x", "Status": "Enabled", "Filter": {"Prefix": "tmp/"}, "Expiration": {"Days": "0"}}
+    error = refused(
+        lambda: client.put_bucket_lifecycle(Bucket=bucket, LifecycleConfiguration={"Rule": [rule]}),
+        400,
+        "InvalidArgument",
+    )
+    assert error.get_error_msg() == "<LifecycleConfiguration/Rule/Expiration/Days> must be at least 1, not 0."
+
+
 # --- website --------------------------------------------------------------------------------------------
 WEBSITE = {
     "IndexDocument": {"Suffix": "index.html"},
@@ -275,6 +317,17 @@ def test_inventory_round_trip_and_list(client: CosS3Client, emu: RunningEmulator
     missing(lambda: client.get_bucket_inventory(Bucket=bucket, Id="weekly"), "NoSuchInventoryConfiguration")
     listed = client.list_bucket_inventory_configurations(Bucket=bucket)
     assert listed["InventoryConfiguration"]["Id"] == "audit"
+
+
+def test_inventory_without_optional_fields_reads_back(client: CosS3Client, emu: RunningEmulator, bucket: str) -> None:
+    """The Python SDK's get_bucket_inventory indexes `OptionalFields` unconditionally: a configuration put
+    without any must still read back through it (as an empty field list)."""
+    bare = {key: value for key, value in inventory(emu, bucket).items() if key != "OptionalFields"}
+    client.put_bucket_inventory(Bucket=bucket, Id="bare", InventoryConfiguration=bare)
+    got = client.get_bucket_inventory(Bucket=bucket, Id="bare")
+    assert got == {**bare, "Id": "bare", "OptionalFields": None}
+    listed = client.list_bucket_inventory_configurations(Bucket=bucket)["InventoryConfiguration"]
+    assert listed["Id"] == "bare" and listed["OptionalFields"] is None
 
 
 def test_inventory_id_must_match_the_query(emu: RunningEmulator, bucket: str) -> None:
@@ -476,16 +529,30 @@ def test_response_control_round_trip(client: CosS3Client, emu: RunningEmulator, 
 
 # --- the SDK helper that reads many of them, and durability ---------------------------------------------
 def test_get_bucket_meta_reads_the_configs(client: CosS3Client, emu: RunningEmulator, bucket: str) -> None:
+    """The SDK helper runs eleven GETs in threads and swallows every CosServiceError: each part must parse."""
     empty = client.get_bucket_meta(Bucket=bucket)
-    assert empty["Location"] == emu.region
-    assert empty["Lifecycle"] is None and empty["Encryption"] is None and empty["Website"] is None
+    assert empty["Location"] == emu.region and empty["BucketUrl"]
+    assert empty["OFS"] is False and empty["MAZ"] is False
+    for part in ("Lifecycle", "Encryption", "Website", "CORS", "Tagging", "Replication", "ObjectLock"):
+        assert empty[part] is None, part
+    assert empty["ACL"]["AccessControlList"]["Grant"]  # the owner's FULL_CONTROL
+    assert empty["Versioning"] == {"VersioningConfiguration": None}  # never versioned: an empty document
+    assert empty["Logging"] == {"BucketLoggingStatus": None}
     client.put_bucket_lifecycle(Bucket=bucket, LifecycleConfiguration=LIFECYCLE)
     client.put_bucket_website(Bucket=bucket, WebsiteConfiguration=WEBSITE)
     enc = {"Rule": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]}
     client.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=enc)
+    cors = {"CORSRule": [{"AllowedOrigin": ["*"], "AllowedMethod": ["GET"]}]}
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)
+    client.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": {"Tag": [{"Key": "team", "Value": "ocr"}]}})
+    client.put_bucket_versioning(Bucket=bucket, Status="Enabled")
+    client.put_bucket_acl(Bucket=bucket, ACL="public-read")
     meta = client.get_bucket_meta(Bucket=bucket)
     assert meta["Lifecycle"] == LIFECYCLE and meta["Website"] == WEBSITE and meta["Encryption"] == enc
-    assert meta["OFS"] is False and meta["MAZ"] is False
+    assert meta["CORS"]["CORSRule"][0]["AllowedOrigin"] == ["*"]
+    assert meta["Tagging"] == {"TagSet": {"Tag": [{"Key": "team", "Value": "ocr"}]}}
+    assert meta["Versioning"] == {"Status": "Enabled"}
+    assert meta["ACL"]["CannedACL"] == "public-read"
 
 
 def test_configurations_survive_a_restart(tmp_path: Path) -> None:

@@ -132,6 +132,20 @@ def test_symlink_round_trip_and_follow(client: CosS3Client, emu: RunningEmulator
     assert not client.object_exists(Bucket=b, Key=link)
 
 
+@pytest.mark.parametrize("directive", ["Copy", "Replaced"])
+def test_copying_a_symlink_copies_the_link(client: CosS3Client, emu: RunningEmulator, key: str, directive: str) -> None:
+    """A copy of a link is a link to the same target, whatever the metadata directive (it used to become an
+    empty object with `Replaced`): the link is the object, its target is not metadata."""
+    b = emu.bucket
+    client.put_object(Bucket=b, Key=key, Body=b"the target")
+    link, copy = key + ".link", key + ".copy"
+    client.put_symlink(Bucket=b, SymlinkName=link, SymlinkTarget=key)
+    source = {"Bucket": b, "Key": link, "Region": emu.region}
+    client.copy_object(Bucket=b, Key=copy, CopySource=source, CopyStatus=directive, ContentType="text/plain")
+    assert client.get_symlink(Bucket=b, SymlinkName=copy)["x-cos-symlink-target"] == key
+    assert body_of(client.get_object(Bucket=b, Key=copy)) == b"the target"
+
+
 def test_symlink_needs_a_target(emu: RunningEmulator, key: str) -> None:
     assert_error(raw_request(emu, "PUT", key, params={"symlink": ""}), 400, "InvalidArgument")
     same = raw_request(emu, "PUT", key, params={"symlink": ""}, headers={"x-cos-symlink-target": key})

@@ -90,6 +90,26 @@ def test_a_conditional_allow_admits_nobody(emu: RunningEmulator, client: CosS3Cl
     assert anonymous(emu, bucket, "public/a.txt") == 403
 
 
+def test_lower_case_effect_and_element_names(emu: RunningEmulator, client: CosS3Client, bucket: str) -> None:
+    """COS's own PUT Bucket policy page and the Node SDK's example write `"Effect": "allow"`, and CAM's policy
+    syntax spells its elements in lower case (`statement`, `effect`, ...): both are policies COS takes."""
+    client.put_object(Bucket=bucket, Key="public/a.txt", Body=b"a")
+    client.put_object(Bucket=bucket, Key="secret/b.txt", Body=b"b")
+    documented = public_prefix(bucket, "public/", ["GetObject"], effect="allow")
+    client.put_bucket_policy(Bucket=bucket, Policy=documented)
+    assert json.loads(client.get_bucket_policy(Bucket=bucket)["Policy"]) == documented
+    assert anonymous(emu, bucket, "public/a.txt") == 200
+    cam = {"version": "2.0", "statement": [
+        {"principal": {"qcs": ["qcs::cam::anyone:anyone"]}, "effect": "allow", "action": ["name/cos:GetObject"],
+         "resource": [f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/*"]},
+        {"principal": {"qcs": ["qcs::cam::anyone:anyone"]}, "effect": "deny", "action": ["name/cos:GetObject"],
+         "resource": [f"qcs::cos:{REGION}:uid/{APPID}:{bucket}/secret/*"]},
+    ]}  # fmt: skip
+    client.put_bucket_policy(Bucket=bucket, Policy=cam)
+    assert anonymous(emu, bucket, "public/a.txt") == 200
+    assert anonymous(emu, bucket, "secret/b.txt") == 403  # the lower-case deny wins
+
+
 def test_deny_beats_a_public_acl(emu: RunningEmulator, client: CosS3Client, bucket: str) -> None:
     client.put_bucket_acl(Bucket=bucket, ACL="public-read")
     client.put_object(Bucket=bucket, Key="secret/key.txt", Body=b"k")
@@ -108,6 +128,8 @@ def test_deny_beats_a_public_acl(emu: RunningEmulator, client: CosS3Client, buck
         b'{"Statement": []}',
         b'{"Statement": [{"Effect": "Maybe", "Principal": "*", "Action": "cos:*", "Resource": "*"}]}',
         b'{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": "*"}]}',
+        b'{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "cos:*", "Resource": "*"}], '
+        b'"statement": [{"Effect": "Allow", "Principal": "*", "Action": "cos:*", "Resource": "*"}]}',  # twice
     ],
 )
 def test_malformed_policies_are_refused(emu: RunningEmulator, client: CosS3Client, bucket: str, body: bytes) -> None:

@@ -60,7 +60,11 @@ def test_file_then_env_then_flags(tmp_path: Path) -> None:
     [
         ({"COS_EMULATOR_AUTH_MODE": "sometimes"}, "auth_mode"),
         ({"COS_EMULATOR_STORAGE": "cloud"}, "storage"),
-        ({"COS_EMULATOR_OCR_ENGINE": "gpt"}, "ocr_engine"),
+        (
+            {"COS_EMULATOR_OCR_ENGINE": "gpt"},
+            "ocr_engine from COS_EMULATOR_OCR_ENGINE: 'gpt' is not one of tesseract, tesserocr, pytesseract, ppocr",
+        ),
+        ({"COS_EMULATOR_PPOCR_THREADS": "-1"}, "ppocr_threads from COS_EMULATOR_PPOCR_THREADS: -1 is negative"),
         ({"COS_EMULATOR_DEFAULT_BUCKET": "nope-99"}, "default_bucket"),
         ({"COS_EMULATOR_PORT": "eighty"}, "port from COS_EMULATOR_PORT: 'eighty' is not a whole number"),
     ],
@@ -68,6 +72,17 @@ def test_file_then_env_then_flags(tmp_path: Path) -> None:
 def test_bad_values_are_refused(env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_settings(env=env)
+
+
+def test_ocr_engine_from_file_env_and_flag(tmp_path: Path) -> None:
+    assert load_settings(env={}).ocr_engine == "tesseract"
+    config = tmp_path / "engine.toml"
+    config.write_text('ocr_engine = "ppocr"\nppocr_threads = 2\n')
+    from_file = load_settings(config_file=config, env={})
+    assert (from_file.ocr_engine, from_file.ppocr_threads) == ("ppocr", 2)
+    env = {"COS_EMULATOR_OCR_ENGINE": "pytesseract"}
+    assert load_settings(config_file=config, env=env).ocr_engine == "pytesseract"
+    assert load_settings(env=env, overrides={"ocr_engine": "tesserocr"}).ocr_engine == "tesserocr"
 
 
 def test_unknown_setting_in_the_file_is_refused(tmp_path: Path) -> None:

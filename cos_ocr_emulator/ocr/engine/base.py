@@ -2,7 +2,8 @@
 
 Why an interface: the emulator runs Tesseract two ways (in-process through tesserocr, the default and
 about twice as fast; or the `tesseract` CLI through pytesseract, for hosts where the tesserocr wheel
-cannot be installed) and the tests need a canned engine that never touches Tesseract. The pipeline
+cannot be installed), PP-OCR as a third engine for scene text (ppocr.py), and the tests need a canned
+engine that never touches Tesseract. The pipeline
 (pipeline.py) does everything else (decoding, rotation, scaling, mapping boxes back to the original
 image, building the API's model) so that backends stay small and produce identical shapes.
 
@@ -18,7 +19,11 @@ Contract for `recognize`:
 - `plan.variables` are Tesseract parameters to set for this call only.
 - Words are returned in reading order grouped into lines; a word's `text` is non-empty.
   `symbols` (per-character boxes and confidences) are filled only when `plan.symbols` is true.
-- Confidences are Tesseract's 0-100 floats; rounding to the API's integers happens later.
+- Confidences are 0-100 floats; rounding to the API's integers happens later.
+- `polygon` (optional, on lines, words and symbols) is the engine's own quadrilateral in the same
+  coordinates; when present it becomes the API's polygon instead of the box's corners. A line's
+  `text` (optional) replaces the words joined by spaces.
+- `name` and `version()` identify what produced a result (a result cache keys on both).
 - It is called from worker threads, possibly concurrently; an implementation must be thread-safe.
 - It raises only for engine failures (a crashed CLI, a broken installation); the pipeline turns
   those into `InternalError`. Bad input was rejected before the engine is called.
@@ -29,11 +34,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 from PIL import Image
 
 from cos_ocr_emulator.ocr.orient import Orientation
 from cos_ocr_emulator.ocr.result import Box
+
+# A quadrilateral in the engine's image, float pixel coordinates, clockwise from the text's own
+# top-left: engines whose detector finds rotated or perspective lines (PP-OCR) return these beside
+# the axis-aligned boxes, and the pipeline keeps them as the API's polygons.
+RawQuad: TypeAlias = tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class RawSymbol:
     text: str
     confidence: float
     box: Box
+    polygon: RawQuad | None = None
 
 
 @dataclass(frozen=True)
@@ -57,18 +69,29 @@ class RawWord:
     confidence: float
     box: Box
     symbols: tuple[RawSymbol, ...] = ()
+    polygon: RawQuad | None = None
 
 
 @dataclass(frozen=True)
 class RawLine:
     box: Box
     words: tuple[RawWord, ...]
+    polygon: RawQuad | None = None
+    # The line as the engine spelled it, when it knows better than joining the words (PP-OCR keeps
+    # its own spacing between CJK and Latin runs).
+    text: str | None = None
 
 
 class OcrEngine(ABC):
     """A Tesseract backend (or a stand-in). See the module docstring for the full contract."""
 
     name: str = "abstract"
+    # Whether `plan.variables` (Tesseract parameters) change what `recognize` returns; when not,
+    # the pipeline skips second passes that differ only in them.
+    reads_variables: bool = True
+    # Whether the engine wants the page in colour and unfiltered: a neural detector trained on photos
+    # loses more than it gains from the grayscale, binarization and line removal made for Tesseract.
+    wants_colour: bool = False
 
     @abstractmethod
     def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
@@ -83,7 +106,13 @@ class OcrEngine(ABC):
         """
 
     def version(self) -> str:
+        """Engine and model version: with `name`, the identity of a result (cache keys use both)."""
         return "unknown"
+
+    def engine_for(self, languages: str) -> OcrEngine:
+        """The engine that reads `languages` (a Tesseract `-l` value): this one, or a fallback for
+        languages its model does not cover (PP-OCR -> Tesseract)."""
+        return self
 
     def close(self) -> None:  # noqa: B027  (a no-op is the right default for stateless engines)
         """Release cached Tesseract instances (the service calls it on shutdown)."""
