@@ -19,11 +19,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def launch(cmd: list[str], port: int, health_path: str = "/_emulator/health") -> subprocess.Popen[bytes]:
-    """Start `cmd` (which listens on `port`); returns once `health_path` answers."""
+def launch(
+    cmd: list[str], port: int, health_path: str = "/_emulator/health", env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `cmd` (which listens on `port`, extra `env`); returns once `health_path` answers."""
     # COS_EMULATOR_* from the caller's shell would change what is measured: the defaults are.
-    env = {name: value for name, value in os.environ.items() if not name.startswith("COS_EMULATOR_")}
-    env["PYTHONPATH"] = str(ROOT)
+    base = {name: value for name, value in os.environ.items() if not name.startswith("COS_EMULATOR_")}
+    env = {**base, "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(400):
         try:
@@ -37,10 +39,12 @@ def launch(cmd: list[str], port: int, health_path: str = "/_emulator/health") ->
     raise RuntimeError(f"{cmd[1:3]} did not start")
 
 
-def start_server(*args: str) -> tuple[subprocess.Popen[bytes], int]:
-    """Start `python -m cos_ocr_emulator.cli --port P *args`; returns once /_emulator/health answers."""
+def start_server(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `python -m cos_ocr_emulator.cli --port P *args` (extra `env`); returns once
+    /_emulator/health answers."""
     port = free_port()
-    return launch([sys.executable, "-m", "cos_ocr_emulator.cli", "--port", str(port), *args], port), port
+    cmd = [sys.executable, "-m", "cos_ocr_emulator.cli", "--port", str(port), *args]
+    return launch(cmd, port, env=env), port
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:

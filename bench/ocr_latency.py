@@ -14,6 +14,12 @@ CLI <= 0.6.
 Then, per fixture, both engines side by side (`compare_engines`, or alone with `--engines-only`):
 Tesseract (tesserocr) and PP-OCR (`ocr_engine=ppocr`), type general, median seconds and CER each,
 and PP-OCR's time as a multiple of Tesseract's; the scene-text fixtures are where PP-OCR earns it.
+
+`--types-only` prints just the per-type table (seconds/CER, CPU seconds of the OCR thread beside the
+wall-clock median, which a shared machine inflates); `--realworld` runs it on the real-world set
+(receipt photos, column pages, turned snippets, transparency, the Chinese receipt, the 12 Mpx
+photo). `--baseline DIR` runs the same table for the package in DIR (another checkout) and for this
+one, alternating fixture by fixture so both see the same machine load, and prints before/after.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+if os.environ.get("BENCH_PACKAGE_ROOT"):  # --baseline: measure another checkout's package
+    sys.path.insert(0, os.environ["BENCH_PACKAGE_ROOT"])
 
 import pytesseract  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -39,6 +47,66 @@ from cos_ocr_emulator.ocr.request import TYPES, OcrRequest  # noqa: E402
 from fixtures.manifest import Fixture, cer, fixtures  # noqa: E402
 
 DEFAULT_FIXTURES = ["scan_en.png", "rot90_en.png", "photo_en.jpg", "zh.png", "handwriting.jpg", "tiny_text.png"]
+BIG = "photo_12mpx.jpg"
+
+
+def realworld_fixtures() -> list[str]:
+    return [name for name, fx in fixtures().items() if fx.extra.get("realworld")]
+
+
+def type_table(names: list[str], repeat: int) -> list[dict[str, object]]:
+    """Per fixture and type: median wall seconds, median CPU seconds of this thread, CER."""
+    limit = {"ocr_timeout": 3600.0} if "ocr_timeout" in Settings.__dataclass_fields__ else {}  # a baseline may lack it
+    service = OcrService(Settings(ocr_engine="tesserocr", ocr_workers=1, **limit))
+    rows: list[dict[str, object]] = []
+    for name in names:
+        fx = fixtures()[name]
+        data, reference = fx.data(), fx.text or ""
+        for kind in TYPES:
+            request = OcrRequest(type=kind)
+            walls, cpus, text = [], [], ""
+            if name != BIG:
+                service.recognize_sync(data, request)  # warm-up: traineddata loads, caches fill
+            for _ in range(1 if name == BIG else repeat):
+                wall, cpu = time.perf_counter(), time.thread_time()
+                text = service.recognize_sync(data, request).text
+                walls.append(time.perf_counter() - wall)
+                cpus.append(time.thread_time() - cpu)
+            rows.append({"fixture": name, "type": kind, "wall": statistics.median(walls),
+                         "cpu": statistics.median(cpus), "cer": cer(text, reference)})  # fmt: skip
+    service.close()
+    return rows
+
+
+def print_types(rows: list[dict[str, object]]) -> None:
+    print(f"{'fixture':24} " + " ".join(f"{kind:>22}" for kind in TYPES) + "   (wall s / cpu s / CER)")
+    for name in dict.fromkeys(str(row["fixture"]) for row in rows):
+        cells = [f"{r['wall']:.2f}/{r['cpu']:.2f}/{r['cer']:.3f}" for r in rows if r["fixture"] == name]
+        print(f"{name:24} " + " ".join(f"{c:>22}" for c in cells), flush=True)
+
+
+def compare(names: list[str], repeat: int, baseline: str, rounds: int) -> None:
+    """Before (package in `baseline`) and after (this checkout), alternating per fixture, `rounds` times."""
+    import json
+
+    results: dict[str, list[dict[str, object]]] = {"before": [], "after": []}
+    for name in names:
+        for _ in range(1 if name == BIG else rounds):
+            for label, root in (("before", baseline), ("after", "")):
+                env = {**os.environ, "BENCH_PACKAGE_ROOT": root, "OMP_THREAD_LIMIT": "1"}
+                cmd = [sys.executable, __file__, "--types-only", "--json", "--repeat", str(repeat), "--fixtures", name]
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+                results[label] += json.loads(out.strip().splitlines()[-1])
+    print(f"{'fixture':24} {'type':11} {'cpu before':>10} {'cpu after':>10} {'ratio':>6} {'CER before':>10} "
+          f"{'CER after':>10}")  # fmt: skip
+    for name in names:
+        for kind in TYPES:
+            cells = {}
+            for label in ("before", "after"):
+                rows = [r for r in results[label] if r["fixture"] == name and r["type"] == kind]
+                cells[label] = (statistics.median(float(str(r["cpu"])) for r in rows), float(str(rows[-1]["cer"])))
+            (cb, eb), (ca, ea) = cells["before"], cells["after"]
+            print(f"{name:24} {kind:11} {cb:10.2f} {ca:10.2f} {ca / cb:6.2f} {eb:10.3f} {ea:10.3f}", flush=True)
 
 
 def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
@@ -214,10 +282,27 @@ def main() -> None:
     parser.add_argument("--endpoint", help="emulator base URL for the end-to-end column (HTTP + SDK)")
     parser.add_argument("--engine-fixtures", nargs="*", default=ENGINE_FIXTURES)
     parser.add_argument("--engines-only", action="store_true", help="only the Tesseract / PP-OCR comparison")
+    parser.add_argument("--realworld", action="store_true", help="the real-world fixture set")
+    parser.add_argument("--types-only", action="store_true", help="only the per-type time/CER table")
+    parser.add_argument("--json", action="store_true", help="with --types-only: one JSON line")
+    parser.add_argument("--baseline", help="another checkout: before/after per-type table")
+    parser.add_argument("--rounds", type=int, default=3, help="with --baseline: alternations per fixture")
     args = parser.parse_args()
-    if not args.engines_only:
-        run(args.fixtures, args.repeat, args.endpoint)
-    compare_engines(args.engine_fixtures, args.repeat)
+    names = realworld_fixtures() if args.realworld else args.fixtures
+    if args.baseline:
+        compare(names, args.repeat, args.baseline, args.rounds)
+    elif args.types_only:
+        rows = type_table(names, args.repeat)
+        if args.json:
+            import json
+
+            print(json.dumps(rows))
+        else:
+            print_types(rows)
+    else:
+        if not args.engines_only:
+            run(names, args.repeat, args.endpoint)
+        compare_engines(args.engine_fixtures, args.repeat)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 Every SDK endpoint setting must land somewhere sensible (docs/wire-compat.md §1.5):
 - virtual-host `<bucket>-<appid>.cos.<region>.myqcloud.com` (also `.ci.`, `cos.accelerate`,
-  `*.tencentcos.cn`, and any custom domain whose first label is `<name>-<appid>`);
+  `*.tencentcos.cn`, and any custom domain whose first label is `<name>-<appid>`); a COS host names its
+  bucket even without the APPID (`receipts.cos.<region>.myqcloud.com`, an SDK call that forgot it), so
+  such a request gets NoSuchBucket rather than landing in the default bucket;
 - path style `/<bucket>-<appid>/<key>` on a bare host (IP, localhost, the service host);
 - anything else on a bare host is a key in the configured default bucket (Python `Domain=` mode and
   Node `Domain:` send no bucket at all).
@@ -24,10 +26,10 @@ from cos_ocr_emulator.limits import MAX_BUCKET_NAME, MAX_KEY_BYTES
 ADMIN_PREFIX = "/_emulator/"
 
 _COS_HOST = re.compile(
-    r"^(?P<bucket>[a-z0-9][a-z0-9-]*-\d+)\."
+    r"^(?P<bucket>[a-z0-9][a-z0-9-]*)\."
     r"(?:cos|ci|cos-internal|cos-website|pic|picsmall)\.(?P<region>[a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$"
 )
-_ACCELERATE = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9-]*-\d+)\.cos\.accelerate\.(?:myqcloud\.com|tencentcos\.cn)$")
+_ACCELERATE = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9-]*)\.cos\.accelerate\.(?:myqcloud\.com|tencentcos\.cn)$")
 _SERVICE_HOST = re.compile(r"^(?:service\.cos|cos\.(?P<region>[a-z0-9-]+))\.(?:myqcloud\.com|tencentcos\.cn)$")
 _CUSTOM_BUCKET_LABEL = re.compile(r"^(?P<bucket>[a-z0-9][a-z0-9-]*-\d{5,})$")
 # COS bucket name rules: <name>-<appid>, name of lower-case letters, digits and '-', total ≤ 50 chars
@@ -70,7 +72,7 @@ def is_valid_bucket_name(name: str) -> bool:
 
 def bucket_from_host(host: str) -> tuple[str, str | None] | None:
     """The (bucket, region) a host names, or None for a bare host (IP, localhost, service host)."""
-    for pattern in (_COS_HOST, _ACCELERATE):
+    for pattern in (_ACCELERATE, _COS_HOST):
         match = pattern.match(host)
         if match:
             return match.group("bucket"), match.groupdict().get("region")

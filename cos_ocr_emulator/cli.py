@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import os
 import sys
 import urllib.request
@@ -48,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed-dir", help="load <bucket-appid>/<key> files at startup")
     parser.add_argument("--log-format", help="access log format: text (default) or json")
     parser.add_argument("--log-level", help="critical, error, warning, info (default) or debug")
+    parser.add_argument("--ocr-timeout", help="seconds one OCR request may take (default 30)")
+    parser.add_argument("--ocr-engine-cache", help="language sets kept warm in memory (default 4)")
+    parser.add_argument("--shutdown-grace", help="seconds in-flight requests get on stop (default 10)")
     parser.add_argument(
         "--ocr-engine", help="OCR engine: tesseract (default; = tesserocr), pytesseract (Tesseract's CLI) or ppocr"
     )
@@ -63,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
 
 FLAG_SETTINGS = (
     "host", "port", "data_dir", "storage", "auth_mode", "seed_dir", "log_format", "log_level", "ocr_engine",
-    "sdk_fault_keys", "deterministic",
+    "ocr_timeout", "ocr_engine_cache", "shutdown_grace", "sdk_fault_keys", "deterministic",
 )  # fmt: skip
 
 
@@ -142,7 +146,7 @@ def serve(settings: Settings) -> int:
     watch = StartupWatch(app)
     config = uvicorn.Config(
         watch, http=HTTP_IMPLEMENTATION, server_header=False, date_header=False, log_level=settings.log_level,
-        access_log=False, timeout_graceful_shutdown=30, lifespan="on",
+        access_log=False, timeout_graceful_shutdown=math.ceil(settings.shutdown_grace), lifespan="on",
     )  # fmt: skip
     server = AnnouncingServer(config, on_listening=lambda: print(banner(settings), flush=True))
     # uvicorn exits on a failed startup; the watch knows why.

@@ -72,6 +72,20 @@ class Settings:
     # PDF rasterization resolution and page-count ceiling.
     ocr_pdf_dpi: int = 200
     ocr_max_pdf_pages: int = 500
+    # Results of real recognitions, by content hash and every output-relevant parameter (ocr/cache.py):
+    # on/off, and the LRU's size ceiling (stored bytes, under data_dir with disk storage).
+    ocr_cache: bool = True
+    ocr_cache_max_bytes: int = 64 * 1024**2  # a page costs 0.3-4 KB: room for 15k+ results
+    # Tesseract instances for the default language loaded in the background at start (at most
+    # ocr_workers), so the first OCR calls do not pay for loading traineddata; 0 turns warm-up off.
+    ocr_warm_instances: int = 2
+    # Guards workers: one OCR request (queueing included) answers within this many seconds, or fails
+    # with ProcessTimeout and its Tesseract job is cancelled.
+    ocr_timeout: float = 30.0
+    # Guards memory: warm Tesseract instances are kept for this many language sets (LRU), ~30-150 MB each.
+    ocr_engine_cache: int = 4
+    # On SIGINT/SIGTERM, seconds in-flight requests get to finish before they are cancelled.
+    shutdown_grace: float = 10.0
     # detect-url fetching: time, size and redirect caps, and host policy (glob patterns).
     detect_url_timeout: float = 10.0
     detect_url_max_bytes: int = 20 * 1024**2

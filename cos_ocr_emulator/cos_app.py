@@ -9,7 +9,9 @@ renders them.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from urllib.parse import quote
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -22,28 +24,30 @@ from cos_ocr_emulator.auth.verify import ANONYMOUS, AuthOutcome, SignedRequest, 
 from cos_ocr_emulator.cos.access import anonymous_read_allowed
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.cos.cors import cors_headers
-from cos_ocr_emulator.dispatch import Rule, match
+from cos_ocr_emulator.dispatch import Rule, match, query_names
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MAX_KEYS
 from cos_ocr_emulator.record import RequestRecord
 from cos_ocr_emulator.request import CosRequest, parse_query
 from cos_ocr_emulator.state import EmulatorState
+from cos_ocr_emulator.storage.models import BucketInfo
 
 # GET Service query names that GET Bucket (list objects) never sends, and the ones only GET Bucket sends.
 _SERVICE_ONLY_PARAMS = frozenset({"tagkey", "tagvalue", "region", "create-time", "range"})
 _LIST_OBJECTS_PARAMS = frozenset({"prefix", "delimiter", "encoding-type"})
 
 
+def _resolve(host: str, raw_path: bytes, state: EmulatorState) -> Target:
+    settings = state.settings
+    return resolve(
+        host, raw_path, default_bucket=settings.default_bucket, appid=settings.appid, bucket_exists=state.bucket_exists
+    )
+
+
 def parse_request(scope: Scope, state: EmulatorState) -> CosRequest:
     sent = headers(scope)
     host = sent.get("host", "")
-    target = resolve(
-        host,
-        scope.get("raw_path") or scope["path"].encode(),
-        default_bucket=state.settings.default_bucket,
-        appid=state.settings.appid,
-        bucket_exists=state.bucket_exists,
-    )
+    target = _resolve(host, scope.get("raw_path") or scope["path"].encode(), state)
     query = parse_query(scope.get("query_string", b""))
     target = _service_by_query(scope["method"], target, query)
     return CosRequest(method=scope["method"], target=target, host=host, query=query, headers=sent)
@@ -72,7 +76,7 @@ class CosApp:
         req = parse_request(scope, self.state)
         ci_process = req.param("ci-process")
         record.bucket, record.key, record.ci_process = req.target.bucket, req.key or None, ci_process
-        rule = match(req.method, req.target.kind, set(req.params), set(req.headers), ci_process)
+        rule = match(req.method, req.target.kind, query_names(req.params), set(req.headers), ci_process)
         if not isinstance(rule, CosError):
             record.operation = rule.operation
         # A request with an Origin that a CORS rule allows gets the Access-Control-* headers on every
@@ -96,19 +100,19 @@ class CosApp:
             # signs the OPTIONS itself: the CORS rules alone decide.
             outcome = AuthOutcome(ANONYMOUS, "anonymous")
         else:
-            outcome = authenticate(
-                SignedRequest(
-                    method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers, host=req.host
-                ),
-                state.settings,
-                time.time(),  # signatures are checked against the real clock, even in deterministic mode
-                public_read=lambda: _anonymous_may(state, req, rule),
-                read_only=not isinstance(rule, CosError) and rule.read_only,
-            )
+            try:
+                outcome = self._authenticate(req, rule)
+            except CosError as exc:
+                found = self._signed_for_another_bucket(req, rule, exc)
+                if found is None:
+                    raise
+                req, outcome = found
+                record.bucket = req.target.bucket
         record.auth, record.secret_id = outcome.verdict, outcome.principal.secret_id
         if isinstance(rule, CosError):
             raise rule
         authorize(outcome.principal, rule.action, req.target.bucket)
+        _check_region(req.target, state.bucket_info(req.target.bucket), rule)
         ctx = Ctx(req=req, record=record, receive=receive, store=state.astore, settings=state.settings, state=state)
         fault = state.fault_for(
             req.target.bucket, req.key, rule.operation, retry=req.header("x-cos-sdk-retry") == "true"
@@ -116,6 +120,52 @@ class CosApp:
         if fault is None:
             return await rule.handler(ctx)
         return await inject(fault, record, lambda: rule.handler(ctx))
+
+    def _authenticate(self, req: CosRequest, rule: Rule | CosError, host: str | None = None) -> AuthOutcome:
+        return authenticate(
+            SignedRequest(
+                method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers,
+                host=host or req.host,
+            ),
+            self.state.settings,
+            time.time(),  # signatures are checked against the real clock, even in deterministic mode
+            public_read=lambda: _anonymous_may(self.state, req, rule),
+            read_only=not isinstance(rule, CosError) and rule.read_only,
+        )  # fmt: skip
+
+    def _signed_for_another_bucket(
+        self, req: CosRequest, rule: Rule | CosError, error: CosError
+    ) -> tuple[CosRequest, AuthOutcome] | None:
+        """A URL presigned with `Headers={'Host': '<bucket host>'}` and fetched from 127.0.0.1 arrives with a
+        bare Host that was not the one signed. If the signature verifies against an existing bucket's host,
+        the request meant that bucket (README: presigned URLs for other buckets)."""
+        if error.code != "SignatureDoesNotMatch" or req.target.style != "default":
+            return None
+        for info in self.state.store.list_buckets():
+            for host in _bucket_hosts(info):
+                target = _resolve(host, quote("/" + req.target.key, safe="/").encode("ascii"), self.state)
+                moved = dataclasses.replace(req, target=target)
+                try:
+                    return moved, self._authenticate(moved, rule, host)
+                except CosError:
+                    continue
+        return None
+
+
+def _bucket_hosts(info: BucketInfo) -> tuple[str, ...]:
+    return (f"{info.name}.cos.{info.region}.myqcloud.com", f"{info.name}.cos.{info.region}.tencentcos.cn")
+
+
+def _check_region(target: Target, bucket: BucketInfo | None, rule: Rule) -> None:
+    """A bucket lives in one region; asked for on another region's host it does not exist there (COS
+    answers 404 NoSuchBucket; docs/deviations.md)."""
+    if bucket is None or target.region is None or target.region == bucket.region or rule.operation == "PutBucket":
+        return
+    raise CosError(
+        "NoSuchBucket",
+        f"The specified bucket does not exist in {target.region} (this emulator has it in {bucket.region}).",
+        resource=bucket.name,
+    )
 
 
 def _anonymous_may(state: EmulatorState, req: CosRequest, rule: Rule | CosError) -> bool:

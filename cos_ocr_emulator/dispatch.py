@@ -14,7 +14,7 @@ optional). A sub-resource no rule takes is 501 NotImplemented, never the plain o
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
@@ -201,6 +201,15 @@ SUBRESOURCES = frozenset(
 CI_PROCESSES = frozenset(
     {"imagemogr2", "imageview2", "watermark", "imageinfo", "exif", "imageave", "imageslim", "avinfo", "videoinfo"}
 )
+
+
+# Qualifiers that mean nothing when empty: Go's `Object.Download` sends `?versionId=` on every ranged GET.
+_EMPTY_IS_ABSENT = frozenset({"versionid"})
+
+
+def query_names(params: Mapping[str, str]) -> set[str]:
+    """The query names dispatch looks at (lower case), from the request's name → first value map."""
+    return {name for name, value in params.items() if value or name not in _EMPTY_IS_ABSENT}
 
 
 def subresources(query: Collection[str]) -> list[str]:

@@ -110,9 +110,11 @@ class Edge:
                 record.status, record.response_started = message["status"], True
                 date = http_date_at(int(self.state.ids.now()))
                 message["headers"] = finalize_headers(list(message.get("headers", [])), record, date)
-            await send(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Journal before the last byte leaves: a client that has its answer can already read
+                # its entry from /_emulator/requests.
                 record.finish()
+            await send(message)
 
         try:
             if record.admin:
@@ -140,8 +142,9 @@ class Edge:
             log.error("request %s failed: %s", record.request_id, error)
         if record.response_started:
             # Headers already went out (a streamed body failed): nothing valid can follow, so cut the
-            # connection; the client sees a short body rather than a corrupt one.
-            if record.transport is not None:
+            # connection; the client sees a short body rather than a corrupt one. (A response that was
+            # already complete, e.g. the admin app's own 500, is left alone.)
+            if record.transport is not None and not record.finished:
                 record.transport.abort()
             return
         start, body = error_messages(error, record, head=scope["method"] == "HEAD")
@@ -160,8 +163,9 @@ class Edge:
             access_log.info(json.dumps(entry, ensure_ascii=False))
         else:
             access_log.info(
-                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms",
+                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms%s",
                 entry["request_id"], entry["method"], entry["path"], entry["bucket"] or "-", entry["key"] or "-",
                 entry["operation"] or "-", entry["ci_process"] or "-", entry["auth"], entry["status"],
                 entry["error_code"] or "", entry["duration_ms"],
+                f" ocr_cache={entry['ocr_cache']}" if entry["ocr_cache"] else "",
             )  # fmt: skip

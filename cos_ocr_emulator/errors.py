@@ -86,6 +86,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "ResourceDownloadFailed": (400, "Failed to download the resource from detect-url."),
     "ImageTooLarge": (400, "The image exceeds the size or pixel limit."),
     "UnsupportedLanguage": (400, "The language pack for this language-type is not installed."),
+    # Emulator-defined (docs/deviations.md): an OCR job stopped at the ocr_timeout setting.
+    "ProcessTimeout": (504, "The image processing did not finish in time."),
 }
 
 

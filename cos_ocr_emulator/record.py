@@ -34,6 +34,7 @@ class JournalEntry(TypedDict):
     status: int
     error_code: str | None
     fault: str | None
+    ocr_cache: str | None
     # OCR: the engine that read the image (tesserocr, pytesseract, ppocr or canned), and why it is not
     # the configured one (PP-OCR hands languages it does not read to Tesseract).
     ocr_engine: str | None
@@ -70,11 +71,16 @@ class RequestRecord:
     status: int = 0
     error_code: str | None = None
     fault: str | None = None
+    ocr_cache: str | None = None  # OCR only: hit | miss | off (cache disabled) | canned
     ocr_engine: str | None = None
     ocr_fallback: str | None = None
     send_request_id: bool = True  # the SDK fault keys answer without x-cos-request-id
     response_started: bool = False
     _finish: Callable[[RequestRecord], None] | None = field(default=None, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self._finish is None
 
     def finish(self) -> None:
         """Journal and log this request now, once; later calls do nothing. The edge calls it when the
@@ -89,7 +95,8 @@ class RequestRecord:
             query=self.query, bucket=self.bucket, key=self.key, operation=self.operation,
             ci_process=self.ci_process, secret_id=self.secret_id, auth=self.auth,
             string_to_sign=self.string_to_sign, status=self.status, error_code=self.error_code, fault=self.fault,
-            ocr_engine=self.ocr_engine, ocr_fallback=self.ocr_fallback, duration_ms=round(duration_ms, 2),
+            ocr_engine=self.ocr_engine, ocr_fallback=self.ocr_fallback,
+            ocr_cache=self.ocr_cache, duration_ms=round(duration_ms, 2),
         )  # fmt: skip
 
 

@@ -34,6 +34,17 @@ def canonical_header(name: bytes) -> bytes:
     return "-".join(part.capitalize() for part in text.split("-")).encode("latin-1")
 
 
+def header_value(value: str) -> str:
+    """A header value Starlette can send: text outside Latin-1 (a `response-content-disposition` with a
+    Chinese file name) goes out as its UTF-8 bytes, as it came in, instead of failing to encode. COS asks
+    callers to percent-encode such names (`filename*=UTF-8''...`), which passes through unchanged."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
+    return value
+
+
 @lru_cache(maxsize=4096)
 def http_date(moment: datetime) -> str:
     return format_datetime(moment, usegmt=True)

@@ -9,14 +9,16 @@ FastAPI for its routing and validation, and the place to add more: `build_admin_
 `APIRouter` per concern, so a new surface (a web console under `/_emulator/ui/`) is one
 `app.include_router(...)` or `app.mount(...)` line.
 
-Routes: `GET /_emulator` (index); `GET health`; `POST reset[?bucket=]`; `GET|DELETE requests` (the
-journal, filterable by bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
-`PUT|GET|DELETE ocr-results` (canned OCR). The web console (`ui/` and the JSON it reads) is
-`cos_ocr_emulator.console`, mounted below.
+Routes: `GET /_emulator` (index); `GET health`; `POST reset[?bucket=][&keep=ocr-cache]`; `GET|DELETE
+requests` (the journal, filterable by bucket, key, status, operation); `POST|GET|DELETE faults`, `DELETE faults/{id}`;
+`PUT|GET|DELETE ocr-results` (canned OCR); `GET|DELETE ocr-cache` (the OCR result cache's size and
+hit counts; clearing it alone, which a full reset also does). The web console (`ui/` and the JSON it
+reads) is `cos_ocr_emulator.console`, mounted below.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import time
 from collections.abc import Callable
@@ -29,20 +31,32 @@ from pydantic import BaseModel, Field
 from cos_ocr_emulator import __version__
 from cos_ocr_emulator.admin.faults import FaultRule
 from cos_ocr_emulator.console import console_router
+from cos_ocr_emulator.dispatch import OPERATIONS
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.state import EmulatorState
 
+# One set of defaults for the REST API and the Python helper (`RunningEmulator.inject_fault`).
+_RULE = FaultRule(action="error")
+
 
 class FaultIn(BaseModel):
-    action: str = Field(description="error | delay | drop | truncate | reset")
-    bucket: str | None = None
-    key: str | None = Field(None, description="glob over the whole key")
-    operation: str | None = Field(None, description="COS operation, e.g. GetObject, PutObject, OCR")
-    status: int = 503
-    code: str = "ServiceUnavailable"
-    message: str = ""
-    delay_seconds: float = 0.0
-    times: int | None = Field(None, description="fire this many times; null = forever")
+    action: str = Field(_RULE.action, description="error | delay | drop | truncate | reset")
+    bucket: str | None = _RULE.bucket
+    key: str | None = Field(_RULE.key, description="glob over the whole key")
+    operation: str | None = Field(_RULE.operation, description="COS operation, e.g. GetObject, PutObject, OCR")
+    status: int = _RULE.status
+    code: str = Field(_RULE.code, description="empty: the usual code for the status")
+    message: str = _RULE.message
+    delay_seconds: float = _RULE.delay_seconds
+    times: int | None = Field(_RULE.times, description="fire this many times; null = forever")
+
+
+def _operation(name: str | None) -> str | None:
+    """A COS operation name from the dispatch table, or a 400 listing them (a typo would otherwise make
+    a rule or a filter that silently never matches)."""
+    if name is None or name in OPERATIONS:
+        return name
+    raise CosError("InvalidArgument", f"Unknown operation {name!r}; valid operations: {', '.join(sorted(OPERATIONS))}.")
 
 
 class CannedIn(BaseModel):
@@ -53,12 +67,25 @@ class CannedIn(BaseModel):
     result: dict[str, Any]
 
 
+def _cache_stats(state: EmulatorState) -> dict[str, Any]:
+    if state.ocr_cache is None:
+        return {"enabled": False}
+    stats = state.ocr_cache.stats()
+    return {"enabled": True, "storage": "disk" if state.ocr_cache.path else "memory", **dataclasses.asdict(stats)}
+
+
 def build_admin_app(state: EmulatorState) -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
+    # Every admin error is {"error": <code>, "message": <text>}.
     @app.exception_handler(CosError)
     async def _cos_error(_: Request, exc: CosError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed"}.get(exc.status_code, "InvalidArgument")
+        return JSONResponse({"error": code, "message": str(exc.detail)}, status_code=exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -99,6 +126,7 @@ def api_router(state: EmulatorState) -> APIRouter:
             "requests": "/_emulator/requests",
             "faults": "/_emulator/faults",
             "ocr_results": "/_emulator/ocr-results",
+            "ocr_cache": "/_emulator/ocr-cache",
             "console": "/_emulator/ui/",
         }
 
@@ -119,11 +147,23 @@ def api_router(state: EmulatorState) -> APIRouter:
         except Exception as exc:  # health must answer even when Tesseract is broken
             body["ocr"] = {"error": str(exc)}
             body["status"] = "degraded"
+        body["ocr"]["warmup"] = state.warmup.health()
+        body["ocr"]["cache"] = _cache_stats(state)
         return body
 
+    @app.get("/_emulator/ocr-cache", dependencies=guarded)
+    def ocr_cache() -> dict[str, Any]:
+        return _cache_stats(state)
+
+    @app.delete("/_emulator/ocr-cache", dependencies=guarded)
+    def clear_ocr_cache() -> dict[str, Any]:
+        return {"cleared": state.ocr_cache.clear() if state.ocr_cache is not None else 0}
+
     @app.post("/_emulator/reset", dependencies=guarded)
-    async def reset(bucket: str | None = None) -> dict[str, Any]:
-        await state.reset(bucket)
+    async def reset(bucket: str | None = None, keep: str | None = None) -> dict[str, Any]:
+        if keep not in (None, "ocr-cache"):
+            raise HTTPException(400, f"keep={keep!r}: the only thing a reset can keep is ocr-cache")
+        await state.reset(bucket, keep_ocr_cache=keep == "ocr-cache")
         return {"reset": bucket or "all", "buckets": [b.name for b in state.store.list_buckets()]}
 
     @app.get("/_emulator/requests", dependencies=guarded)
@@ -131,6 +171,7 @@ def api_router(state: EmulatorState) -> APIRouter:
         bucket: str | None = None, key: str | None = None, status: int | None = None,
         operation: str | None = None, limit: int = 1000,
     ) -> dict[str, Any]:  # fmt: skip
+        _operation(operation)
         entries = [
             e for e in state.journal.entries()
             if (bucket is None or e["bucket"] == bucket) and (key is None or e["key"] == key)
@@ -144,6 +185,7 @@ def api_router(state: EmulatorState) -> APIRouter:
 
     @app.post("/_emulator/faults", dependencies=guarded, status_code=201)
     def add_fault(body: FaultIn) -> dict[str, Any]:
+        _operation(body.operation)
         try:
             rule = state.faults.add(FaultRule(**body.model_dump()))
         except ValueError as exc:

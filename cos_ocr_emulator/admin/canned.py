@@ -12,6 +12,7 @@ deterministically. The JSON shape mirrors the `OcrResult` model:
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
@@ -61,7 +62,27 @@ def result_from_json(raw: dict[str, Any]) -> OcrResult:
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed canned OCR result: {exc!r}") from exc
     pdf_pages = _int(raw.get("pdf_page_size", 0), "pdf_page_size")
-    return OcrResult(lines=lines, language=str(raw.get("language", "zh")), angle=angle, pdf_page_size=pdf_pages)
+    language, engine = str(raw.get("language", "zh")), str(raw.get("engine", ""))
+    return OcrResult(lines=lines, language=language, angle=angle, pdf_page_size=pdf_pages, engine=engine)
+
+
+def result_to_json(result: OcrResult) -> dict[str, Any]:
+    """The inverse of `result_from_json` (the OCR result cache stores results in this shape too)."""
+
+    def quad(q: Quad) -> list[list[int]]:
+        return [[p.x, p.y] for p in q]
+
+    lines = [
+        {
+            "text": line.text, "confidence": line.confidence, "polygon": quad(line.polygon),
+            "item_polygon": list(dataclasses.astuple(line.item_polygon)),
+            "words": [{"text": w.text, "confidence": w.confidence, "polygon": quad(w.polygon)} for w in line.words],
+            "word_polygons": [quad(q) for q in line.word_polygons],
+        }
+        for line in result.lines
+    ]  # fmt: skip
+    return {"lines": lines, "language": result.language, "angle": result.angle, "pdf_page_size": result.pdf_page_size,
+            "engine": result.engine}  # fmt: skip
 
 
 class CannedResults:

@@ -31,7 +31,7 @@ class FaultRule:
     key: str | None = None  # glob, matched against the whole key
     operation: str | None = None  # COS operation name, e.g. GetObject, PutObject, OCR
     status: int = 503
-    code: str = "ServiceUnavailable"
+    code: str = ""  # empty: the usual code for `status` (503 ServiceUnavailable, 500 InternalError, ...)
     message: str = ""
     delay_seconds: float = 0.0
     times: int | None = None
@@ -67,6 +67,8 @@ class FaultBook:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}, not {rule.action!r}")
         if rule.times is not None and rule.times < 1:
             raise ValueError("times must be at least 1 (or null for forever)")
+        if rule.action == "error" and not rule.code:
+            rule.code = code_for(rule.status)
         with self._lock:
             rule.id = next(self._ids)
             self._rules.append(rule)
@@ -107,9 +109,14 @@ def sdk_fault_rule(key: str, is_retry: bool, timeout_seconds: float = 40.0) -> F
     if base not in _SDK_STATUS_KEYS:
         return None
     status = int(base)
-    return FaultRule(action="error", status=status, code=_code_for(status), bare=status < 400, request_id=with_id)
+    return FaultRule(action="error", status=status, code=code_for(status), bare=status < 400, request_id=with_id)
 
 
-def _code_for(status: int) -> str:
-    return {400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey", 500: "InternalError",
-            503: "ServiceUnavailable", 504: "GatewayTimeout"}.get(status, "")  # fmt: skip
+def code_for(status: int) -> str:
+    """The COS error code a fault with this status answers with when the rule names none."""
+    known = {400: "InvalidArgument", 403: "AccessDenied", 404: "NoSuchKey", 405: "MethodNotAllowed",
+             409: "BucketNotEmpty", 412: "PreconditionFailed", 416: "InvalidRange", 500: "InternalError",
+             501: "NotImplemented", 503: "ServiceUnavailable", 504: "GatewayTimeout"}  # fmt: skip
+    if status in known:
+        return known[status]
+    return "InternalError" if status >= 500 else "InvalidRequest" if status >= 400 else ""

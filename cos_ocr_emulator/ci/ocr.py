@@ -1,29 +1,41 @@
 """`GET /<key>?ci-process=OCR` and `GET /?ci-process=OCR&detect-url=…` (CI "Synchronizing OCR Requests").
 
-The handler only finds the bytes (a stored object, or the detect-url image) and hands them to the OCR
-service; parsing parameters, decoding, recognition and the XML belong to `cos_ocr_emulator.ocr` and
-`cos_ocr_emulator.xml.ocr`. The response is spelled exactly as the Python SDK's `ci_process` needs to parse
-it: `Content-Type: application/xml` with no charset, and a `Content-Length` (docs/wire-compat.md §4.3).
+The handler finds the answer in this order: a canned result (admin API: by key or detect-url, then by
+content SHA-256), the OCR result cache (by content SHA-256 + effective parameters + engine identity,
+`cos_ocr_emulator.ocr.cache`), and only then the bytes (a stored object, or the detect-url image)
+handed to the OCR service; parsing parameters, decoding, recognition and the XML belong to
+`cos_ocr_emulator.ocr` and `cos_ocr_emulator.xml.ocr`. A stored object's content hash is its blob id,
+so a cache hit never reads the object. The response is spelled exactly as the Python SDK's
+`ci_process` needs to parse it: `Content-Type: application/xml` with no charset, and a
+`Content-Length` (docs/wire-compat.md §4.3).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import zlib
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from starlette.responses import Response
 
 from cos_ocr_emulator.addressing import bucket_from_host, resolve, split_host
-from cos_ocr_emulator.admin.canned import result_from_json
+from cos_ocr_emulator.admin.canned import result_from_json, result_to_json
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.cos.restore import check_readable
 from cos_ocr_emulator.cos.symlink import follow
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr.cache import OcrCache, cache_key
 from cos_ocr_emulator.ocr.request import OcrRequest
+from cos_ocr_emulator.ocr.result import OcrResult
 from cos_ocr_emulator.ocr.source import decode_detect_url, fetch_detect_url
 from cos_ocr_emulator.responses import SERVER_CI, xml_response
 from cos_ocr_emulator.storage.models import ObjectInfo
 from cos_ocr_emulator.xml.ocr import render_ocr
+
+log = logging.getLogger("cos_ocr_emulator")
 
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}
 
@@ -38,19 +50,24 @@ async def ocr(ctx: Ctx) -> Response:
     # Looked up first: NoSuchKey even when a canned result exists.
     info = await follow(ctx, await ctx.store.head_object(ctx.req.bucket, key)) if key is not None else None
     canned = ctx.state.canned.find(bucket=ctx.req.target.bucket, key=key, sha256="", detect_url=url)
+    data: bytes | None = None
     if canned is None:
         if info is not None:
-            data = await _read(ctx, info)
+            _check_readable(ctx, info)
+            digest = info.blob_id  # blobs are content-addressed: no need to read the bytes to hash them
         else:
             assert url is not None
             data = await fetch_detect_url(url, ctx.settings, lambda u: _read_local(ctx, u))
-        digest = hashlib.sha256(data).hexdigest()
+            digest = hashlib.sha256(data).hexdigest()
         canned = ctx.state.canned.find(bucket=None, key=None, sha256=digest, detect_url=None)
     if canned is not None:
+        _note(ctx, "canned")
         result = result_from_json(canned)
         ctx.record.ocr_engine = "canned"
     else:
-        result = await ctx.state.ocr.recognize(data, request)
+        source = data if data is not None else info
+        assert source is not None
+        result = await _recognize(ctx, request, digest, source)
         configured = ctx.state.ocr.engine.name
         ctx.record.ocr_engine = result.engine
         if result.engine != configured:  # PP-OCR does not read this language: Tesseract did
@@ -60,12 +77,51 @@ async def ocr(ctx: Ctx) -> Response:
     return xml_response(render_ocr(result, ctx.request_id), server=SERVER_CI)
 
 
-async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
+async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes | ObjectInfo) -> OcrResult:
+    """Answer from the result cache, or recognize (reading a stored object only now) and remember it."""
+    # First, so that the event loop never blocks on the warm-up thread building the service.
+    await ctx.state.warmup.wait()
+    cache: OcrCache | None = ctx.state.ocr_cache
+    service = ctx.state.ocr
+    entry, generation = "", 0
+    if cache is not None:
+        entry = cache_key(cache.identity(service.engine, ctx.settings), digest, request)
+        generation = cache.generation
+        cached = cache.get(entry)
+        if cached is not None:
+            try:
+                result = result_from_json(json.loads(zlib.decompress(cached)))
+            except (ValueError, TypeError, AttributeError, KeyError, zlib.error) as exc:  # damaged: recompute
+                log.warning("OCR cache entry %s does not decode (%s); recognizing again", entry, exc)
+                cache.discard(entry)
+            else:
+                _note(ctx, "hit")
+                return result
+    _note(ctx, "miss" if cache is not None else "off")
+    data = source if isinstance(source, bytes) else await ctx.store.read_all(source)
+    fresh: OcrResult = await service.recognize(data, request)
+    if cache is not None:
+        value = zlib.compress(json.dumps(result_to_json(fresh), separators=(",", ":")).encode())
+        await anyio.to_thread.run_sync(cache.put, entry, value, generation)
+    return fresh
+
+
+def _note(ctx: Ctx, outcome: str) -> None:
+    """The journal's `ocr_cache` field: hit, miss, off (cache disabled) or canned."""
+    ctx.record.ocr_cache = outcome
+
+
+def _check_readable(ctx: Ctx, info: ObjectInfo) -> None:
+    """Checked before the cache too: a cached result never answers for an archived or oversized object."""
     check_readable(info)  # an archived object is processed only once restored, as in COS
     if info.size > ctx.settings.ocr_max_image_bytes:
         raise CosError(
             "ImageTooLarge", f"The object is {info.size} bytes; the limit is {ctx.settings.ocr_max_image_bytes}."
         )
+
+
+async def _read(ctx: Ctx, info: ObjectInfo) -> bytes:
+    _check_readable(ctx, info)
     return await ctx.store.read_all(info)
 
 

@@ -63,7 +63,8 @@ async def upload_part_copy(ctx: Ctx) -> Response:
 
 
 def _copy_range(header: str | None, size: int) -> tuple[int, int]:
-    if header is None:
+    # The Python SDK always sends the header, empty when the caller gave no range: the whole source.
+    if header is None or not header.strip():
         return 0, size - 1
     value = header.strip()
     try:

@@ -24,7 +24,7 @@ from cos_ocr_emulator.cos.restore import check_readable
 from cos_ocr_emulator.cos.sse import sse_echo
 from cos_ocr_emulator.cos.symlink import follow, still_a_link
 from cos_ocr_emulator.errors import CosError
-from cos_ocr_emulator.responses import SERVER_COS, empty_response, object_headers, xml_response
+from cos_ocr_emulator.responses import SERVER_COS, empty_response, header_value, object_headers, xml_response
 from cos_ocr_emulator.storage.facade import SMALL_READ
 from cos_ocr_emulator.storage.models import NULL_VERSION, NewObject, ObjectInfo, StagedBody
 from cos_ocr_emulator.xml.cos import render_copy_object
@@ -102,7 +102,7 @@ async def get_object(ctx: Ctx) -> Response:
     status, headers, span = _prepared(ctx, info)
     for param, header in _RESPONSE_OVERRIDES.items():
         if (value := ctx.req.param(param)) is not None:
-            headers[header] = value
+            headers[header] = header_value(value)
     if info.size == 0:
         return Response(b"", status_code=200, headers=headers)
     start, end = span if span is not None else (0, info.size - 1)

@@ -3,8 +3,10 @@
 Accepted: PNG, JPEG, BMP, GIF (first frame), TIFF (first page), WebP, and PDF (one page, rasterized
 by poppler through pdf2image at `ocr_pdf_dpi`, only with ispdf=true). JPEG/TIFF/WebP EXIF orientation
 is applied, so every coordinate the API returns is in the image *as displayed*, which is what a
-client sees and draws on. Transparency is flattened onto white (text is usually dark on a
-transparent background). Limits come from Settings: bytes, pixels (checked from the header, before
+client sees and draws on. Transparency is flattened so the visible pixels contrast with it: dark ink
+onto white, light ink (a white logo on a transparent sticker, which would vanish on white) onto
+black and then inverted, so Tesseract sees print either way. Limits come from Settings: bytes,
+pixels (checked from the header, before
 the pixels are decoded) and PDF pages.
 
 Every failure of Pillow or poppler is translated into a catalogue error in one place,
@@ -99,9 +101,12 @@ def _load_image(data: bytes, max_pixels: int) -> Image.Image:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB with any transparency flattened onto white."""
+    """RGB with any transparency flattened onto the background that contrasts with the ink."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
+        if _ink_luminance(rgba) > 140:  # light ink: on black it shows; inverted it reads as print
+            black = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+            return ImageOps.invert(Image.alpha_composite(black, rgba).convert("RGB"))
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -112,6 +117,17 @@ def to_rgb(image: Image.Image) -> Image.Image:
         # Adobe writes inverted CMYK JPEGs; Pillow's conversion already accounts for that.
         return image.convert("RGB")
     return image.convert("RGB")
+
+
+def _ink_luminance(rgba: Image.Image) -> float:
+    """Alpha-weighted mean luminance of what is visible (0 when nothing is)."""
+    pixels = np.asarray(rgba, dtype=np.float32)
+    alpha = pixels[..., 3] / 255.0
+    weight = float(alpha.sum())
+    if weight == 0:
+        return 0.0
+    luminance = pixels[..., 0] * 0.299 + pixels[..., 1] * 0.587 + pixels[..., 2] * 0.114
+    return float((luminance * alpha).sum()) / weight
 
 
 def _load_pdf(data: bytes, settings: Settings, page: int) -> Loaded:
@@ -160,6 +176,110 @@ def resize(image: Image.Image, factor: float) -> Image.Image:
         return image
     size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
     return image.resize(size, Image.Resampling.LANCZOS if factor < 1 else Image.Resampling.BICUBIC)
+
+
+def isolate_page(image: Image.Image) -> Image.Image:
+    """A photo of a page on a darker table: the table painted in the paper's colour.
+
+    Why: Tesseract's Otsu threshold then splits table from paper instead of ink from paper, the page
+    becomes one black block with white text, and layout analysis returns nothing; skew estimation
+    also follows the table's edge instead of the text lines. Pages whose border is already paper
+    (scans, screenshots) come back untouched after one histogram of a thumbnail.
+    """
+    thumbnail = image.convert("RGB").reduce(max(1, max(image.size) // _MASK_SIDE))
+    small = thumbnail.convert("L")
+    pixels = np.asarray(small)
+    border = np.concatenate((pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]))
+    threshold = otsu_threshold(np.bincount(pixels.ravel(), minlength=256))
+    if float(np.median(border)) >= threshold:
+        return image
+    k = max(3, min(small.size) // 40)
+    bright = pixels > threshold
+    paper = _box_filter(_box_filter(bright, k, grow=True), k, grow=False)  # close text holes
+    paper = _box_filter(_box_filter(paper, k, grow=False), k, grow=True)  # drop bright specks on the table
+    paper = _box_filter(paper, 3, grow=False)  # the paper's own edge and shadow go with the table
+    share = float(paper.mean())
+    # Dark text on a light page fills its page mostly with paper; light text on a dark page, whose
+    # "bright" blobs are letters, does not: leave that to Tesseract's inversion.
+    if not 0.1 < share < 0.95 or float(bright[paper].mean()) < 0.8:
+        return image
+    coarse = max(1, max(paper.shape) // _FILL_SIDE)  # the fill is smooth: a coarse grid is enough
+    clean = Image.fromarray((paper & bright).astype(np.uint8) * 255).reduce(coarse)
+    fill = _paper_colour(np.asarray(thumbnail.reduce(coarse), dtype=np.float32), np.asarray(clean) > 127, 3)
+    mask = Image.fromarray(paper.astype(np.uint8) * 255).resize(image.size, Image.Resampling.NEAREST)
+    out = Image.fromarray(fill).resize(image.size, Image.Resampling.BILINEAR).convert(image.mode)
+    out.paste(image, (0, 0), mask)
+    return out
+
+
+def _paper_colour(rgb: np.ndarray, paper: np.ndarray, k: int) -> np.ndarray:
+    """Every pixel gets the colour of the nearby paper (normalized box convolution, widening until
+    it reaches the paper), so the painted table continues the page's lighting gradient: a flat fill
+    would be split from the shaded side of the page by Tesseract's global threshold."""
+    weight = paper.astype(np.float32)
+    out = np.empty_like(rgb)
+    filled = np.zeros(paper.shape, dtype=bool)
+    size = 2 * k + 1
+    while not filled.all() and size < 4 * max(paper.shape):
+        mass = _box_sum(weight, size)
+        ready = (mass > 0) & ~filled
+        for channel in range(rgb.shape[2]):
+            sums = _box_sum(rgb[..., channel] * weight, size)
+            out[..., channel][ready] = sums[ready] / mass[ready]
+        filled |= ready
+        size *= 2
+    out[~filled] = np.median(rgb[paper], axis=0) if paper.any() else 255
+    colours: np.ndarray = np.clip(out, 0, 255).astype(np.uint8)
+    return colours
+
+
+def _box_sum(values: np.ndarray, k: int) -> np.ndarray:
+    """Sum over a k x k window around each pixel (zero outside), via an integral image."""
+    pad = k // 2
+    padded = np.pad(values, pad)
+    table = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    h, w = values.shape
+    sums: np.ndarray = table[k : k + h, k : k + w] - table[0:h, k : k + w] - table[k : k + h, 0:w] + table[0:h, 0:w]
+    return sums
+
+
+_MASK_SIDE = 400  # px: the thumbnail the page mask is computed on
+_FILL_SIDE = 80  # px: the grid the table's fill colours are computed on
+
+
+def otsu_threshold(histogram: np.ndarray) -> int:
+    """The grey level that best splits a 256-bin histogram into two classes (Otsu 1979)."""
+    levels = np.arange(len(histogram), dtype=np.float64)
+    total = float(histogram.sum())
+    below = np.cumsum(histogram).astype(np.float64)
+    above = total - below
+    mass = np.cumsum(histogram * levels)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mass[-1] * below / total - mass) ** 2 / (below * above)
+    if np.isnan(between).all():  # one grey level only: nothing to split
+        return int(np.argmax(histogram))
+    return int(np.nanargmax(between))
+
+
+def _box_filter(mask: np.ndarray, k: int, *, grow: bool) -> np.ndarray:
+    """Dilate (grow) or erode a boolean mask with a k x k square, via an integral image."""
+    pad = k // 2
+    padded = np.pad(mask.astype(np.int32), pad, mode="edge")
+    table = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    h, w = mask.shape
+    sums = table[k : k + h, k : k + w] - table[0:h, k : k + w] - table[k : k + h, 0:w] + table[0:h, 0:w]
+    result: np.ndarray = sums > 0 if grow else sums == k * k
+    return result
+
+
+def border_colour(image: Image.Image) -> int | tuple[int, ...]:
+    """Median colour of the outermost pixels: what new corners of a rotated page are filled with."""
+    pixels = np.asarray(image)
+    edge = np.concatenate((pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]))
+    median = np.median(edge, axis=0)
+    if image.mode == "L":
+        return int(median)
+    return tuple(int(c) for c in median)
 
 
 def line_height(gray: Image.Image) -> float | None:

@@ -59,14 +59,24 @@ def confidence(value: float) -> int:
     return max(0, min(100, round(value)))
 
 
-def _same_row(a: Box, b: Box) -> bool:
-    """Two fragments of one printed line: they overlap vertically by half the smaller height and the
-    horizontal gap between them is under two line heights (so side-by-side columns stay apart)."""
-    overlap = min(a.y + a.height, b.y + b.height) - max(a.y, b.y)
-    if overlap < 0.5 * min(a.height, b.height):
+def _split_line(earlier: Box, later: Box, others: list[Box]) -> bool:
+    """`later` is the left part of the printed line `earlier` belongs to, which Tesseract returned first.
+
+    Only that case is joined: the two overlap vertically by half the smaller height, `later` ends
+    left of where `earlier` starts (less than two line heights before it), and the gap between them
+    is not a column gutter: some other line of the page runs across it. Side-by-side columns come
+    back left column first, so their lines never qualify; and even if a layout returned a right
+    column first, nothing crosses a gutter.
+    """
+    overlap = min(earlier.y + earlier.height, later.y + later.height) - max(earlier.y, later.y)
+    height = max(earlier.height, later.height)
+    if overlap < 0.5 * min(earlier.height, later.height):
         return False
-    gap = max(a.x, b.x) - min(a.x + a.width, b.x + b.width)
-    return gap <= 2 * max(a.height, b.height)
+    left_end, right_start = later.x + later.width, earlier.x
+    if left_end > right_start + 0.5 * height or right_start - left_end > 2 * height:
+        return False
+    gap_mid = (left_end + right_start) / 2
+    return any(box.x < gap_mid < box.x + box.width for box in others)
 
 
 def _union(a: Box, b: Box) -> Box:
@@ -75,16 +85,17 @@ def _union(a: Box, b: Box) -> Box:
 
 
 def merge_fragments(raw: list[RawLine]) -> list[RawLine]:
-    """Join pieces of one printed line that Tesseract put in different blocks (it happens on photos
-    with perspective), at the position of the first piece, words left to right. Without this, the
-    right half of a line can come back before its left half."""
+    """Join the pieces of one printed line that Tesseract put in different blocks with the right piece
+    first (it happens on photos with perspective), at the position of the first piece, words left
+    to right. Every other line keeps Tesseract's block order (column by column)."""
     rows: list[RawLine] = []
-    for line in raw:
+    for index, line in enumerate(raw):
         if line.polygon is not None:  # a detector's quadrilateral is one line already: keep it whole
             rows.append(line)
             continue
+        others = [other.box for j, other in enumerate(raw) if j != index]
         for i, row in enumerate(rows):
-            if row.polygon is None and _same_row(row.box, line.box):
+            if row.polygon is None and _split_line(row.box, line.box, [box for box in others if box != row.box]):
                 merged = sorted(row.words + line.words, key=lambda w: w.box.x)
                 rows[i] = RawLine(_union(row.box, line.box), tuple(merged))
                 break

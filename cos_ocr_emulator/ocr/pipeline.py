@@ -1,8 +1,10 @@
 """`OcrService`: the one entry point of the HTTP handler, bytes + OcrRequest -> OcrResult.
 
-Steps, all in a worker thread (never on the event loop; at most `ocr_workers` at once):
-limits and decoding (image.py) -> orientation from OSD and residual skew (orient.py) -> the type's
-scaling and pixel filters -> Tesseract (engine/) -> boxes mapped back to the original image.
+Steps, all on an OCR worker thread (never on the event loop; at most `ocr_workers` at once), within
+`ocr_timeout` seconds: limits and decoding (image.py) -> a photographed page isolated from its table
+-> orientation (OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew
+(orient.py) -> the type's resolution and pixel filters -> Tesseract (engine/) -> boxes mapped back
+to the original image.
 
 The five API types are different trade-offs, not aliases (docs/ocr-types.md has the table):
 - general: deskew beyond 1°, grayscale, automatic segmentation (PSM 3); the page is read upright
@@ -13,34 +15,46 @@ The five API types are different trade-offs, not aliases (docs/ocr-types.md has 
 - fast: no OSD or deskew, grayscale, pages above 1600 px scaled down, one uniform block (PSM 6).
 - handwriting: OSD and deskew, then denoise + Sauvola binarization + ruled-line removal, PSM 6,
   and a second pass on the plain grayscale page when the first one is unsure.
+Every type reads a page turned a quarter or half turn: when OSD (or, for efficient and fast, which
+skip OSD) cannot vouch for the orientation and the reading looks doubtful, the turns are compared
+by cheap readings. On pages over 2000 px every type first scales text lines taller than 50 px down
+to ~40 px, so a 12-megapixel photo costs each type about what a phone screenshot costs.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import anyio
-import anyio.to_thread
 import pytesseract
 from PIL import Image
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ocr import image as imaging
-from cos_ocr_emulator.ocr import languages, orient
-from cos_ocr_emulator.ocr.engine import OcrEngine, RawLine, RecognitionPlan, create_engine
-from cos_ocr_emulator.ocr.lines import build_lines
+from cos_ocr_emulator.ocr import languages, orient, turns
+from cos_ocr_emulator.ocr.engine import EngineTimeout, OcrEngine, RawLine, RecognitionPlan, create_engine
+from cos_ocr_emulator.ocr.lines import build_lines, is_cjk
 from cos_ocr_emulator.ocr.request import PDF_TYPES, OcrRequest
 from cos_ocr_emulator.ocr.result import OcrResult
+from cos_ocr_emulator.ocr.workers import Workers
 
 TARGET_LINE_HEIGHT = 40  # px: where Tesseract's LSTM reads best (it was trained on ~36-48 px lines)
 UPSCALE_BELOW = 20  # px: line height under which accurate upscales (bigger text only gains noise)
 MAX_UPSCALE = 4.0
 MAX_ENGINE_PIXELS = 16_000_000  # upscaling never produces a page bigger than this
+DOWNSCALE_ABOVE = 50  # px: on a big page, taller lines (a 12 Mpx photo) are read at DOWNSCALED_LINE height
+DOWNSCALED_LINE = TARGET_LINE_HEIGHT
+DOWNSCALE_PAGES_ABOVE = 2000  # px (longest side): only pages this big are scaled down for their text
+MIN_DOWNSCALE = 0.3
+RESCUE_MIN_SKEW = 1.0  # degrees: efficient/fast straighten a page that read as nothing beyond this
+TURN_TEST_SIDE = 1000  # px: the cheap readings that compare quarter turns use at most this side
+TURN_TEST_BAND = 320  # px: and only a horizontal band this tall through the middle of the turned page
+MEASURE_SIDE = 1600  # px: line heights are measured on a copy at most this big
 
 
 @dataclass(frozen=True)
@@ -62,15 +76,36 @@ class Profile:
     upright_first: bool = False
 
 
-# What one reading produced: language code, raw lines, original->corrected transform, engine scale
-# factor, and the total angle (quarter turn + skew) that was corrected.
-_Attempt = tuple[str, list[RawLine], orient.Affine, float, float]
+@dataclass(frozen=True)
+class _Attempt:
+    """What one reading produced: language code, raw lines, original->corrected transform, engine
+    scale factor, and the angle actually corrected (quarter turn + the skew that was undone)."""
 
-# A reading "looks upright" when it is confident and its lines run horizontally. Tesseract's own layout
-# analysis reads a page turned 90° with full confidence (as vertical lines), and an upside-down page
-# with low confidence, so both checks are needed.
-UPRIGHT_MIN_CONFIDENCE = 75.0
-UPRIGHT_MIN_CHARS = 8
+    code: str
+    raw: list[RawLine]
+    to_corrected: orient.Affine
+    factor: float
+    angle: float
+
+
+@dataclass(frozen=True)
+class _Job:
+    req: OcrRequest
+    profile: Profile
+    deadline: float  # time.monotonic() by which the request must be answered
+    timeout: float  # the configured ocr_timeout, for the error message
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise _timeout(self.timeout)
+        return left
+
+
+def _timeout(limit: float) -> CosError:
+    return CosError(
+        "ProcessTimeout", f"OCR did not finish within ocr_timeout={limit:g} seconds; the job was cancelled."
+    )
 
 
 PROFILES = {
@@ -83,22 +118,24 @@ PROFILES = {
 
 
 class OcrService:
-    """Owns the engine (and its warm Tesseract instances) and the worker limit. One per app."""
+    """Owns the engine (and its warm Tesseract instances) and the worker threads. One per app."""
 
     def __init__(self, settings: Settings, *, engine: OcrEngine | None = None) -> None:
         self.settings = settings
         self.workers = settings.ocr_workers or os.cpu_count() or 1
         self.engine = engine if engine is not None else create_engine(settings, self.workers)
-        self._limiter: anyio.CapacityLimiter | None = None
+        self._threads = Workers(self.workers)
 
     async def recognize(self, data: bytes, req: OcrRequest) -> OcrResult:
         """Recognize `data` as `req` asks; raises CosError for anything the client got wrong."""
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self.workers)
-        return await anyio.to_thread.run_sync(self.recognize_sync, data, req, limiter=self._limiter)
+        deadline = time.monotonic() + self.settings.ocr_timeout  # queueing counts against the limit
+        return await self._threads.run(lambda: self.recognize_sync(data, req, deadline=deadline))
 
-    def recognize_sync(self, data: bytes, req: OcrRequest) -> OcrResult:
+    def recognize_sync(self, data: bytes, req: OcrRequest, *, deadline: float | None = None) -> OcrResult:
         """The blocking pipeline; public for benchmarks and for tests that have no event loop."""
+        limit = self.settings.ocr_timeout
+        job = _Job(req, PROFILES[req.type], deadline or time.monotonic() + limit, limit)
+        job.remaining()
         code = req.language_type
         if code != "auto":
             languages.require_installed(languages.tesseract_languages(code), code)
@@ -108,96 +145,157 @@ class OcrService:
                 f"type={req.type} cannot read a PDF; PDF recognition (ispdf=true) is for type general or fast.",
             )
         loaded = imaging.load(data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber)
-        profile = PROFILES[req.type]
-        page = loaded.image
+        page = imaging.isolate_page(loaded.image)
+        prescale = _prescale(page)
+        page = imaging.resize(page, prescale)
+        profile = job.profile
         has_osd = "osd" in languages.installed_languages()
-        upright: _Attempt | None = None
+        attempt: _Attempt | None = None
         if profile.upright_first and code != "auto" and has_osd:
             # Most pages are upright: read them as they are and pay for OSD (~0.2-0.4 s on a dense
             # page) only when the reading says otherwise.
-            upright = self._attempt(page, 0, None, profile, code, req)
-            if _looks_upright(upright[1]):
-                return self._finish(upright, req, loaded.pdf_page_size)
+            attempt = self._attempt(page, 0, None, job)
+            if turns.looks_upright(attempt.raw):
+                return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
         found = None
         if (profile.osd or code == "auto") and has_osd:
-            with _engine_errors():
+            job.remaining()
+            with _engine_errors(limit):
                 found = self.engine.detect_orientation(page.convert("L"), script=code == "auto")
-        quarter = found.degrees if found is not None and profile.osd else 0
-        if upright is not None and quarter == 0:
-            return self._finish(upright, req, loaded.pdf_page_size)  # OSD agrees: that reading stands
-        attempt = self._attempt(page, quarter, found.script if found else None, profile, code, req)
-        return self._finish(attempt, req, loaded.pdf_page_size)
+        sure = found is not None and found.confidence >= orient.MIN_OSD_CONFIDENCE
+        quarter = found.degrees if found is not None and sure and profile.osd else 0
+        script = found.script if found is not None else None
+        if attempt is None or quarter != 0:
+            attempt = self._attempt(page, quarter, script, job, found.script_confidence if found else 0.0)
+        if not sure and turns.doubtful(attempt.raw):
+            # OSD cannot vouch for the orientation and the reading looks turned: compare the turns.
+            turn = turns.best_turn(quarter, *self._cheap_readers(page, quarter, attempt.code, job))
+            if turn != quarter:
+                attempt = self._attempt(page, turn, script, job)
+        if not attempt.raw and profile.min_skew is None:
+            # efficient and fast skip deskew, but a photo tilted a few degrees can read as nothing
+            # at all; only then is the skew measured and the page read once more, straightened.
+            tilted = replace(job, profile=replace(profile, min_skew=RESCUE_MIN_SKEW))
+            attempt = self._attempt(page, int(attempt.angle), script, tilted)
+        return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
+
+    def _cheap_readers(
+        self, page: Image.Image, current: int, code: str, job: _Job
+    ) -> tuple[list[RawLine], Callable[[int], list[RawLine]]]:
+        """One-pass grayscale readings of the page turned each way: a band through the middle of a copy of
+        at most TURN_TEST_SIDE, enough lines to tell the turns apart at a fraction of a page's cost."""
+        small = imaging.resize(page.convert("L"), imaging.downscale_factor(page, TURN_TEST_SIDE))
+        plan_langs = languages.tesseract_languages(code)
+
+        def read(turn: int) -> list[RawLine]:
+            turned = _rotate(small, turn)[1]
+            if turned.height > TURN_TEST_BAND:
+                top = (turned.height - TURN_TEST_BAND) // 2
+                turned = turned.crop((0, top, turned.width, top + TURN_TEST_BAND))
+            plan = RecognitionPlan(plan_langs, job.profile.psm, job.profile.variables, False, job.remaining())
+            with _engine_errors(job.timeout):
+                return self.engine.recognize(turned, plan)
+
+        return read(current), read
 
     def _attempt(
-        self, page: Image.Image, quarter: int, script: str | None, profile: Profile, code: str, req: OcrRequest
+        self, page: Image.Image, quarter: int, script: str | None, job: _Job, script_confidence: float = 0.0
     ) -> _Attempt:
         """Turn the page a quarter turn, deskew, scale and filter it, and read it."""
+        profile = job.profile
         to_corrected, page = _rotate(page, quarter)
-        skew = 0.0
+        angle = float(quarter)
         if profile.min_skew is not None:
             skew = orient.estimate_skew(page.convert("L"))
             if abs(skew) >= profile.min_skew:
                 step, page = _rotate(page, skew)
                 to_corrected = to_corrected.then(step)
+                angle += skew  # Angel is what was corrected, so it agrees with ItemPolygon
         factor = _scale_factor(page, profile)
         scaled = imaging.resize(page, factor)
+        job.remaining()
         pages = (_filter(scaled, profile.mode), scaled.convert("L") if profile.retry_gray else None)
-        code, raw = self._read(pages, profile, code, script, req, colour=scaled)
-        return code, raw, to_corrected, factor, quarter + skew
+        code, raw = self._read(pages, job, script, script_confidence, colour=scaled)
+        return _Attempt(code, raw, to_corrected, factor, angle)
 
     def _finish(self, attempt: _Attempt, req: OcrRequest, pdf_page_size: int) -> OcrResult:
-        code, raw, to_corrected, factor, angle = attempt
-        engine_to_corrected = orient.scaling(factor).inverse()
+        engine_to_corrected = orient.scaling(attempt.factor).inverse()
         lines = build_lines(
-            raw,
-            to_original=engine_to_corrected.then(to_corrected.inverse()),
+            attempt.raw,
+            to_original=engine_to_corrected.then(attempt.to_corrected.inverse()),
             to_corrected=engine_to_corrected,
             words=req.isword,
             word_polygons=req.enable_word_polygon,
         )
-        engine = self.engine.engine_for(languages.tesseract_languages(code))
-        return OcrResult(lines, code, orient.normalize_angle(angle), pdf_page_size, engine=engine.name)
+        engine = self.engine.engine_for(languages.tesseract_languages(attempt.code))
+        return OcrResult(lines, attempt.code, orient.normalize_angle(attempt.angle), pdf_page_size, engine=engine.name)
 
     def _read(
         self,
         pages: tuple[Image.Image, Image.Image | None],
-        profile: Profile,
-        code: str,
+        job: _Job,
         script: str | None,
-        req: OcrRequest,
+        script_confidence: float,
         colour: Image.Image | None = None,
     ) -> tuple[str, list[RawLine]]:
-        """Run the engine; resolves language-type=auto and does accurate's second pass."""
+        """Run the engine; resolves language-type=auto and does the profile's second pass."""
+        profile, req = job.profile, job.req
         symbols = req.isword or req.enable_word_polygon
-        latin_pass = False
-        if code == "auto":
-            code = languages.for_script(script) or "zh"
-            latin_pass = script == "Latin"
-        langs = "eng" if latin_pass else languages.tesseract_languages(code)
-        languages.require_installed(langs, code)
         page, alternate = pages
-        plan = RecognitionPlan(langs, profile.psm, profile.variables, symbols)
-        engine = self.engine.engine_for(langs)
-        if engine.wants_colour and colour is not None:  # a neural engine reads the unfiltered page
-            page, alternate = colour, None
-        with _engine_errors():
-            raw = engine.recognize(page, plan)
-            if latin_pass:
-                guess = languages.guess_latin(" ".join(w.text for line in raw for w in line.words))
-                if guess is not None:
-                    code, langs = guess, languages.tesseract_languages(guess)
-                    languages.require_installed(langs, code)
-                    engine = self.engine.engine_for(langs)
-                    raw = engine.recognize(page, RecognitionPlan(langs, profile.psm, profile.variables, symbols))
+
+        def recognize(langs: str, variables: dict[str, str], image: Image.Image) -> list[RawLine]:
+            plan = RecognitionPlan(langs, profile.psm, variables, symbols, job.remaining())
+            engine = self.engine.engine_for(langs)
+            if engine.wants_colour and colour is not None and image is page:  # a neural engine reads the
+                image = colour  # unfiltered page
+            return engine.recognize(image, plan)
+
+        with _engine_errors(job.timeout):
+            code = req.language_type
+            if code == "auto":
+                code, raw = self._read_auto(page, script, script_confidence, lambda langs: recognize(
+                    langs, dict(profile.variables), page))  # fmt: skip
+            else:
+                raw = recognize(languages.tesseract_languages(code), dict(profile.variables), page)
+            langs = languages.tesseract_languages(code)
+            engine = self.engine.engine_for(langs)
+            if engine.wants_colour and colour is not None:
+                alternate = None
             # A second pass that only changes Tesseract variables is pointless on engines that ignore them.
             retry = profile.retry is not None and (engine.reads_variables or alternate is not None)
-            if retry and profile.retry is not None and _mean_confidence(raw) < profile.retry_below:
-                variables = {**profile.variables, **profile.retry}
-                second_plan = RecognitionPlan(langs, profile.psm, variables, symbols)
-                second = engine.recognize(alternate or page, second_plan)
+            if retry and profile.retry is not None and turns.mean_confidence(raw) < profile.retry_below:
+                second = recognize(langs, {**profile.variables, **profile.retry}, alternate or page)
                 if _score(second) > _score(raw):
                     raw = second
         return code, raw
+
+    def _read_auto(
+        self, page: Image.Image, script: str | None, script_confidence: float, read: Callable[[str], list[RawLine]]
+    ) -> tuple[str, list[RawLine]]:
+        """language-type=auto: the language from the script of the characters read, OSD as a hint.
+
+        OSD alone misnames short CJK text (a Chinese receipt with digits comes back as Cyrillic or
+        Japanese). So unless OSD is sure of a non-CJK script, the page is first read with the CJK
+        models together, and the characters decide: kana means Japanese, Hangul Korean, Han alone
+        Chinese. Latin text is then told apart by stop words (`languages.guess_latin`).
+        """
+        code = languages.for_script(script)
+        if script_confidence < AUTO_SURE_SCRIPT or code in CJK_CODES or script is None:
+            probe = read(languages.tesseract_languages("mix"))
+            decided = _cjk_language(probe)
+            if decided is not None:
+                return decided, read(languages.tesseract_languages(decided))
+            if code in CJK_CODES or script_confidence < AUTO_SURE_SCRIPT:
+                code = None  # the characters are not CJK: treat the page as Latin
+        if code is not None:
+            languages.require_installed(languages.tesseract_languages(code), code)
+            return code, read(languages.tesseract_languages(code))
+        raw = read("eng")
+        guess = languages.guess_latin(" ".join(w.text for line in raw for w in line.words))
+        if guess is None:
+            return "zh", raw if "chi_sim" not in languages.installed_languages() else read("chi_sim+eng")
+        languages.require_installed(languages.tesseract_languages(guess), guess)
+        return guess, read(languages.tesseract_languages(guess))
 
     def health(self) -> dict[str, Any]:
         """What /_emulator/health shows about OCR."""
@@ -213,18 +311,44 @@ class OcrService:
             "tessdata": str(languages.tessdata_dir()),
             "languages": sorted(languages.installed_languages()),
             "workers": self.workers,
+            "busy": self._threads.busy,
+            "ocr_timeout": self.settings.ocr_timeout,
+            "engine_cache": self.settings.ocr_engine_cache,
             "omp_thread_limit": os.environ.get("OMP_THREAD_LIMIT"),
         }
 
     def close(self) -> None:
+        """Stop taking jobs, fail the queued ones, release idle Tesseract instances."""
+        self._threads.close()
         self.engine.close()
 
 
+AUTO_SURE_SCRIPT = 3.0  # OSD script confidence above which auto trusts a non-CJK script outright
+CJK_CODES = {"zh", "jap", "kor"}
+
+
+def _cjk_language(raw: list[RawLine]) -> str | None:
+    """zh, jap or kor from the characters of a reading with the CJK models; None if it is not CJK."""
+    text = "".join(w.text for line in raw for w in line.words if w.confidence >= 30)
+    kana = sum("\u3040" <= ch <= "\u30ff" and ch != "\u30fc" for ch in text)
+    hangul = sum("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text)
+    han = sum(is_cjk(ch) for ch in text) - kana - hangul
+    if kana + hangul + han < 2:
+        return None
+    if hangul > max(kana, han):
+        return "kor"
+    if kana >= 2 and kana >= 0.1 * (kana + han):
+        return "jap"
+    return "zh"
+
+
 @contextmanager
-def _engine_errors() -> Iterator[None]:
-    """The one boundary for engine failures: a broken installation, never the client's fault."""
+def _engine_errors(limit: float) -> Iterator[None]:
+    """The one boundary for engine failures: a timeout, or a broken installation (never the client's fault)."""
     try:
         yield
+    except EngineTimeout as exc:
+        raise _timeout(limit) from exc
     except (RuntimeError, OSError, pytesseract.TesseractError, pytesseract.TesseractNotFoundError) as exc:
         raise CosError("InternalError", f"The OCR engine failed: {exc}") from exc
 
@@ -233,20 +357,45 @@ def _rotate(page: Image.Image, angle: float) -> tuple[orient.Affine, Image.Image
     if angle == 0:
         return orient.Affine(), page
     transform, width, height = orient.correction(page.width, page.height, angle)
-    white = 255 if page.mode == "L" else (255, 255, 255)
-    return transform, orient.apply(page, transform, (width, height), white)
+    # The new corners take the page's own border colour: white wedges on a grey photo make
+    # Tesseract's threshold lose the page.
+    return transform, orient.apply(page, transform, (width, height), imaging.border_colour(page))
 
 
 def _scale_factor(page: Image.Image, profile: Profile) -> float:
+    """The resolution a type reads at: text lines of a readable height, within the type's page size."""
     factor = 1.0
     if profile.max_side is not None:
         factor = imaging.downscale_factor(page, profile.max_side)
-    if profile.upscale:
-        height = imaging.line_height(page.convert("L"))
-        if height is not None and height < UPSCALE_BELOW:
-            ceiling = (MAX_ENGINE_PIXELS / max(1, page.width * page.height)) ** 0.5
-            factor = max(1.0, min(TARGET_LINE_HEIGHT / height, MAX_UPSCALE, ceiling))
+    height = imaging.line_height(page.convert("L")) if profile.upscale else None
+    if height is not None and height < UPSCALE_BELOW:
+        ceiling = (MAX_ENGINE_PIXELS / max(1, page.width * page.height)) ** 0.5
+        factor = max(1.0, min(TARGET_LINE_HEIGHT / height, MAX_UPSCALE, ceiling))
     return factor
+
+
+def _prescale(page: Image.Image) -> float:
+    """How much to shrink a big page before anything else: big text costs time and gains nothing.
+
+    The line height is measured on a straightened copy of at most MEASURE_SIDE (on a tilted page
+    the rows of a line smear into one tall band), and the floor guards against a misreading."""
+    if max(page.size) <= DOWNSCALE_PAGES_ABOVE:
+        return 1.0
+    shrink = imaging.downscale_factor(page, MEASURE_SIDE)
+    small = imaging.resize(page.convert("L"), shrink)
+    skew = orient.estimate_skew(small)
+    height = imaging.line_height(_rotate(small, skew)[1] if abs(skew) >= 0.5 else small)
+    if height is None or height / shrink <= DOWNSCALE_ABOVE:
+        return 1.0
+    return max(DOWNSCALED_LINE * shrink / height, MIN_DOWNSCALE)
+
+
+def _in_original_scale(attempt: _Attempt, prescale: float) -> _Attempt:
+    """An attempt on the prescaled page, with its transforms restated for the page the client sent."""
+    if prescale == 1.0:
+        return attempt
+    to_corrected = orient.scaling(prescale).then(attempt.to_corrected).then(orient.scaling(1 / prescale))
+    return replace(attempt, to_corrected=to_corrected, factor=attempt.factor * prescale)
 
 
 def _filter(page: Image.Image, mode: str) -> Image.Image:
@@ -258,20 +407,3 @@ def _filter(page: Image.Image, mode: str) -> Image.Image:
 def _score(raw: list[RawLine]) -> float:
     """Confidently read characters: a pass that drops a line scores lower even if it is surer."""
     return sum(word.confidence * len(word.text) for line in raw for word in line.words) / 100
-
-
-def _looks_upright(raw: list[RawLine]) -> bool:
-    chars = sum(len(word.text) for line in raw for word in line.words)
-    if chars < UPRIGHT_MIN_CHARS or _mean_confidence(raw) < UPRIGHT_MIN_CONFIDENCE:
-        return False
-    wide = sum(line.box.width for line in raw if line.box.width >= line.box.height)
-    tall = sum(line.box.height for line in raw if line.box.height > line.box.width)
-    # Engines with their own line direction (PP-OCR flips single upside-down lines) read a page that is
-    # upside down with full confidence; its lines then run right to left.
-    backwards = sum(line.box.width for line in raw if line.polygon and line.polygon[1][0] < line.polygon[0][0])
-    return wide > tall and 2 * backwards < wide
-
-
-def _mean_confidence(raw: list[RawLine]) -> float:
-    confidences = [word.confidence for line in raw for word in line.words]
-    return sum(confidences) / len(confidences) if confidences else 0.0

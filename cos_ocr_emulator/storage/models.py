@@ -37,7 +37,7 @@ class ObjectInfo:
     crc64: int
     last_modified: datetime  # UTC, tz-aware
     content_type: str
-    blob_id: str
+    blob_id: str  # the content's SHA-256 (hex): blobs are content-addressed (the OCR cache keys on it)
     storage_class: str = "STANDARD"
     # Stored system headers returned on GET/HEAD (Content-Encoding, Content-Disposition,
     # Cache-Control, Expires, Content-Language), by their canonical spelling.

@@ -43,5 +43,7 @@ def cos_emulator_session(cos_emulator_settings: Mapping[str, Any] | Settings) ->
 def cos_emulator(cos_emulator_session: RunningEmulator) -> RunningEmulator:
     """A running emulator, reset to its seeded state: `.client()`, `.endpoint`, `.bucket`,
     `.secret_id`/`.secret_key`, `.inject_fault()`, `.canned_ocr()`, `.requests()`."""
-    cos_emulator_session.reset()
+    # The OCR result cache survives this reset: a test suite that reads the same fixture images in many
+    # tests pays for each recognition once per session (`.reset()` inside a test clears it too).
+    cos_emulator_session.reset(keep_ocr_cache=True)
     return cos_emulator_session

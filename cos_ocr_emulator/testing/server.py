@@ -101,12 +101,23 @@ class RunningEmulator:
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.settings.admin_token}"} if self.settings.admin_token else {}
         response = httpx.request(method, f"{self.endpoint}/_emulator/{path}", headers=headers, timeout=60, **kwargs)
+        if 400 <= response.status_code < 500:
+            # The server's own explanation (e.g. the valid operation names), not just "400 Bad Request".
+            try:
+                message = response.json().get("message") or response.text
+            except ValueError:
+                message = response.text
+            raise ValueError(f"{method} /_emulator/{path}: {response.status_code} {message}")
         response.raise_for_status()
         return response.json()
 
-    def reset(self, bucket: str | None = None) -> None:
-        """Back to the seeded state; with no bucket also clears faults, canned OCR and the journal."""
-        self.admin("POST", "reset", params={"bucket": bucket} if bucket else None)
+    def reset(self, bucket: str | None = None, *, keep_ocr_cache: bool = False) -> None:
+        """Back to the seeded state; with no bucket also clears faults, canned OCR, the journal and
+        (unless `keep_ocr_cache`) the OCR result cache."""
+        params = {"bucket": bucket} if bucket else {}
+        if keep_ocr_cache:
+            params["keep"] = "ocr-cache"
+        self.admin("POST", "reset", params=params or None)
 
     def inject_fault(self, action: str = "error", **rule: Any) -> dict[str, Any]:
         """e.g. inject_fault(operation="GetObject", status=503, code="SlowDown", times=2)."""

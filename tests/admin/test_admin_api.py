@@ -125,7 +125,7 @@ def test_bad_fault_rules_are_refused() -> None:
         for rule in ({"action": "explode"}, {"action": "error", "times": 0}):
             response = httpx.post(f"{emu.endpoint}/_emulator/faults", json=rule)
             assert response.status_code == 400, response.text
-        assert httpx.post(f"{emu.endpoint}/_emulator/faults", json={"status": 500}).status_code == 422
+        assert httpx.post(f"{emu.endpoint}/_emulator/faults", json={"status": "five hundred"}).status_code == 422
 
 
 def test_admin_token_guards_everything_but_health() -> None:

@@ -3,6 +3,7 @@ are split off by one addressing rule; clients that disconnect leave one log line
 
 from __future__ import annotations
 
+import http.client
 import logging
 import socket
 import time
@@ -74,3 +75,46 @@ def test_client_that_disconnects_mid_upload_leaves_one_line_and_no_traceback(
     access = [r for r in caplog.records if r.name == "cos_ocr_emulator.access" and "gone.bin" in r.getMessage()]
     assert len(access) == 1
     assert not any(r.exc_info for r in caplog.records), [r.getMessage() for r in caplog.records if r.exc_info]
+
+
+def test_a_body_that_fails_mid_stream_cuts_the_connection_and_is_journaled_once(
+    emu: RunningEmulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cos_ocr_emulator.storage.store import SqliteStore
+
+    emu.client().put_object(Bucket=emu.bucket, Key="midstream.bin", Body=b"x" * 300_000)
+
+    def failing(self: SqliteStore, info: object, start: int, end: int):  # a disk error after the first chunk
+        yield b"x" * 65536
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(SqliteStore, "read_range", failing)
+    emu.clear_requests()
+    with caplog.at_level(logging.INFO):
+        got = b""
+        conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=10)
+        host = f"{emu.bucket}.cos.{emu.region}.myqcloud.com"
+        auth = sign(emu, "GET", "/midstream.bin", (), {"host": host})
+        conn.request("GET", "/midstream.bin", headers={"Host": host, "Authorization": auth})
+        resp = conn.getresponse()
+        resp_status = resp.status
+        with pytest.raises(http.client.IncompleteRead):
+            got = resp.read()
+        conn.close()
+    assert resp_status == 200 and len(got) < 300_000  # headers had gone out; the body is visibly short
+    [entry] = emu.requests(key="midstream.bin")
+    assert (entry["status"], entry["error_code"]) == (200, "InternalError")
+    access = [r for r in caplog.records if r.name == "cos_ocr_emulator.access" and "midstream.bin" in r.getMessage()]
+    assert len(access) == 1
+
+
+def test_an_unexpected_admin_error_is_a_complete_json_500(
+    emu: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom() -> list[object]:
+        raise RuntimeError("canned store broke")
+
+    monkeypatch.setattr(emu.state.canned, "list", boom)
+    resp = httpx.get(f"{emu.endpoint}/_emulator/ocr-results")
+    assert resp.status_code == 500
+    assert resp.json() == {"error": "InternalError", "message": "RuntimeError: canned store broke"}

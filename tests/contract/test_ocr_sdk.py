@@ -291,6 +291,20 @@ def test_image_over_the_byte_limit() -> None:
         )
 
 
+def test_ocr_timeout_is_a_process_timeout_error_through_the_sdk() -> None:
+    # 50 ms is less than decoding and reading any page takes: the job is stopped and the SDK gets the
+    # documented 504, never a hang or a 500; the stored object is untouched.
+    with running_emulator(ocr_timeout=0.05) as hasty:
+        client = hasty.client()
+        data = (FIXTURES / "scan_en.png").read_bytes()
+        client.put_object(Bucket=hasty.bucket, Key="scan.png", Body=data)
+        with pytest.raises(CosServiceError) as info:
+            client.ci_ocr_process(Bucket=hasty.bucket, Key="scan.png", Type="accurate")
+        assert_cos_error(info.value, 504, "ProcessTimeout")
+        assert "ocr_timeout=0.05" in info.value.get_error_msg()
+        assert client.get_object(Bucket=hasty.bucket, Key="scan.png")["Body"].get_raw_stream().read() == data
+
+
 def test_key_restricted_to_cos_actions_needs_ci_create_ocr_job() -> None:
     from cos_ocr_emulator.config import KeyPair
 

@@ -24,11 +24,12 @@ def manifest() -> dict[str, Fixture]:
 @pytest.fixture(scope="session")
 def service() -> OcrService:
     """The default backend (tesserocr), shared so its warm Tesseract instances are reused."""
-    svc = OcrService(Settings(ocr_engine="tesserocr", ocr_workers=2))
+    # A generous time limit: these tests are about results, and the machine may be shared.
+    svc = OcrService(Settings(ocr_engine="tesserocr", ocr_workers=2, ocr_timeout=600))
     yield svc
     svc.close()
 
 
 @pytest.fixture(scope="session")
 def cli_service() -> OcrService:
-    return OcrService(Settings(ocr_engine="pytesseract", ocr_workers=2))
+    return OcrService(Settings(ocr_engine="pytesseract", ocr_workers=2, ocr_timeout=600))

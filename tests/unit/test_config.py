@@ -67,11 +67,22 @@ def test_file_then_env_then_flags(tmp_path: Path) -> None:
         ({"COS_EMULATOR_PPOCR_THREADS": "-1"}, "ppocr_threads from COS_EMULATOR_PPOCR_THREADS: -1 is negative"),
         ({"COS_EMULATOR_DEFAULT_BUCKET": "nope-99"}, "default_bucket"),
         ({"COS_EMULATOR_PORT": "eighty"}, "port from COS_EMULATOR_PORT: 'eighty' is not a whole number"),
+        ({"COS_EMULATOR_OCR_CACHE_MAX_BYTES": "0"}, "ocr_cache_max_bytes from COS_EMULATOR_OCR_CACHE_MAX_BYTES"),
+        ({"COS_EMULATOR_OCR_WARM_INSTANCES": "-1"}, "ocr_warm_instances from COS_EMULATOR_OCR_WARM_INSTANCES"),
     ],
 )
 def test_bad_values_are_refused(env: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         load_settings(env=env)
+
+
+def test_ocr_cache_and_warm_up_settings() -> None:
+    defaults = load_settings(env={})
+    assert (defaults.ocr_cache, defaults.ocr_cache_max_bytes, defaults.ocr_warm_instances) == (True, 64 * 1024**2, 2)
+    env = {"COS_EMULATOR_OCR_CACHE": "false", "COS_EMULATOR_OCR_CACHE_MAX_BYTES": "4096",
+           "COS_EMULATOR_OCR_WARM_INSTANCES": "0"}  # fmt: skip
+    configured = load_settings(env=env)
+    assert (configured.ocr_cache, configured.ocr_cache_max_bytes, configured.ocr_warm_instances) == (False, 4096, 0)
 
 
 def test_ocr_engine_from_file_env_and_flag(tmp_path: Path) -> None:

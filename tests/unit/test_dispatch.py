@@ -142,3 +142,13 @@ def test_supported_md_is_generated_from_the_table():
     assert "| UploadPartCopy | PUT | object |" in text
     with open("SUPPORTED.md", encoding="utf-8") as fh:
         assert fh.read() == text, "run: python -m cos_ocr_emulator.dispatch > SUPPORTED.md"
+
+
+def test_an_empty_version_id_is_no_version_id():
+    # Go's Object.Download sends `?versionId=` with every ranged GET.
+    from cos_ocr_emulator.dispatch import query_names
+
+    rule = match("GET", "object", query_names({"versionid": ""}), set(), None)
+    assert isinstance(rule, Rule) and rule.operation == "GetObject"
+    assert query_names({"versionid": ""}) == set()
+    assert query_names({"versionid": "MTg0NDUxNzc", "acl": ""}) == {"versionid", "acl"}

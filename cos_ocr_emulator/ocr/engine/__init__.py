@@ -10,10 +10,19 @@ import importlib
 import os
 
 from cos_ocr_emulator.config import Settings
-from cos_ocr_emulator.ocr.engine.base import OcrEngine, RawLine, RawQuad, RawSymbol, RawWord, RecognitionPlan
+from cos_ocr_emulator.ocr.engine.base import (
+    EngineTimeout,
+    OcrEngine,
+    RawLine,
+    RawQuad,
+    RawSymbol,
+    RawWord,
+    RecognitionPlan,
+)
 
 __all__ = [
-    "OcrEngine", "RawLine", "RawQuad", "RawSymbol", "RawWord", "RecognitionPlan", "create_engine", "engine_missing",
+    "EngineTimeout", "OcrEngine", "RawLine", "RawQuad", "RawSymbol", "RawWord", "RecognitionPlan", "create_engine",
+    "engine_missing",
 ]  # fmt: skip
 
 PPOCR_INSTALL = "pip install 'cos-ocr-emulator[ppocr]'"
@@ -39,7 +48,7 @@ def create_engine(settings: Settings, workers: int) -> OcrEngine:
         return PytesseractEngine()
     from cos_ocr_emulator.ocr.engine.tesserocr import TesserocrEngine
 
-    tesseract = TesserocrEngine(max_idle=workers)
+    tesseract = TesserocrEngine(max_idle=workers, max_language_sets=settings.ocr_engine_cache)
     if settings.ocr_engine == "ppocr":
         missing = engine_missing("ppocr")
         if missing:

@@ -25,6 +25,8 @@ Contract for `recognize`:
   `text` (optional) replaces the words joined by spaces.
 - `name` and `version()` identify what produced a result (a result cache keys on both).
 - It is called from worker threads, possibly concurrently; an implementation must be thread-safe.
+- `plan.timeout` (seconds, None for no limit) bounds the call: the engine stops Tesseract itself
+  (tesserocr's monitor deadline, the CLI process killed) and raises `EngineTimeout`.
 - It raises only for engine failures (a crashed CLI, a broken installation); the pipeline turns
   those into `InternalError`. Bad input was rejected before the engine is called.
 """
@@ -53,6 +55,11 @@ class RecognitionPlan:
     psm: int = 3
     variables: Mapping[str, str] = field(default_factory=dict)
     symbols: bool = False
+    timeout: float | None = None  # seconds this call may take; None: no limit
+
+
+class EngineTimeout(Exception):
+    """Tesseract was stopped because the plan's timeout passed."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,13 @@ class OcrEngine(ABC):
     def version(self) -> str:
         """Engine and model version: with `name`, the identity of a result (cache keys use both)."""
         return "unknown"
+
+    def warm(self, langs: str, count: int) -> int:
+        """Have up to `count` idle instances for `langs` (`chi_sim+eng`) ready; returns how many are idle now.
+
+        `count=0` only reports. Engines without loaded state (one process per call) have nothing to warm.
+        """
+        return 0
 
     def engine_for(self, languages: str) -> OcrEngine:
         """The engine that reads `languages` (a Tesseract `-l` value): this one, or a fallback for

@@ -18,7 +18,7 @@ import pytesseract
 from PIL import Image
 
 from cos_ocr_emulator.ocr import languages
-from cos_ocr_emulator.ocr.engine.base import OcrEngine, RawLine, RawSymbol, RawWord, RecognitionPlan
+from cos_ocr_emulator.ocr.engine.base import EngineTimeout, OcrEngine, RawLine, RawSymbol, RawWord, RecognitionPlan
 from cos_ocr_emulator.ocr.orient import MIN_OSD_CONFIDENCE, Orientation
 from cos_ocr_emulator.ocr.result import Box
 
@@ -42,9 +42,14 @@ class PytesseractEngine(OcrEngine):
         variables = {"hocr_char_boxes": "1", **plan.variables}
         config = f'--psm {plan.psm} --tessdata-dir "{self._tessdata}" '
         config += " ".join(f"-c {name}={value}" for name, value in variables.items())
-        hocr = pytesseract.image_to_pdf_or_hocr(
-            image, lang=plan.languages, config=config, extension="hocr", timeout=TIMEOUT
-        )
+        try:
+            hocr = pytesseract.image_to_pdf_or_hocr(
+                image, lang=plan.languages, config=config, extension="hocr", timeout=plan.timeout or TIMEOUT
+            )
+        except RuntimeError as exc:  # pytesseract kills the process and says "Tesseract process timeout"
+            if "timeout" in str(exc).lower():
+                raise EngineTimeout(str(exc)) from exc
+            raise
         return parse_hocr(hocr, symbols=plan.symbols)
 
     def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:

@@ -4,7 +4,10 @@ Why: loading traineddata costs 0.1-1 s per language and the CLI pays it, plus PN
 process start, on every call; a warm instance recognizes the same page about twice as fast. Each
 instance serves one thread at a time (Tesseract objects are not thread-safe), so the pool hands out
 an idle instance for the requested languages or builds a new one, and keeps at most `max_idle`
-idle instances per language set. Recognition releases the GIL inside tesserocr, so two worker
+idle instances per language set, for the `max_language_sets` most recently used sets (an LRU:
+each set costs 30-150 MB, and a server asked for all 23 language types would otherwise hold them
+all). Retired instances are ended and glibc is asked to return the freed heap to the system.
+Recognition releases the GIL inside tesserocr, so two worker
 threads really use two cores.
 
 Orientation first uses Tesseract's layout analysis in PSM 1 (automatic segmentation with OSD), which
@@ -15,6 +18,8 @@ tesserocr runs holding the GIL (0.1-0.3 s on a page); upright pages, the common 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -25,12 +30,11 @@ from PIL import Image
 from tesserocr import PSM, RIL, PyTessBaseAPI
 
 from cos_ocr_emulator.ocr import languages
-from cos_ocr_emulator.ocr.engine.base import OcrEngine, RawLine, RawSymbol, RawWord, RecognitionPlan
+from cos_ocr_emulator.ocr.engine.base import EngineTimeout, OcrEngine, RawLine, RawSymbol, RawWord, RecognitionPlan
 from cos_ocr_emulator.ocr.orient import MIN_OSD_CONFIDENCE, Orientation
 from cos_ocr_emulator.ocr.result import Box
 
 _OSD = "osd"
-MAX_LANGUAGE_SETS = 6  # idle instances are kept for this many language sets (LRU); ~50-150 MB each
 # Variables a plan may set, with the values restored for the next user of a pooled instance.
 DEFAULTS = {"thresholding_method": "0", "preserve_interword_spaces": "0", "tessedit_do_invert": "1"}
 
@@ -38,8 +42,9 @@ DEFAULTS = {"thresholding_method": "0", "preserve_interword_spaces": "0", "tesse
 class TesserocrEngine(OcrEngine):
     name = "tesserocr"
 
-    def __init__(self, max_idle: int = 2) -> None:
+    def __init__(self, max_idle: int = 2, max_language_sets: int = 4) -> None:
         self._max_idle = max(1, max_idle)
+        self._max_sets = max(1, max_language_sets)
         self._idle: OrderedDict[str, list[PyTessBaseAPI]] = OrderedDict()
         self._lock = threading.Lock()
         self._path = str(languages.tessdata_dir()) + "/"
@@ -60,10 +65,9 @@ class TesserocrEngine(OcrEngine):
             api.Clear()
             retired = [] if self._park(langs, api) else [api]
             with self._lock:
-                while len(self._idle) > MAX_LANGUAGE_SETS:
+                while len(self._idle) > self._max_sets:
                     retired += self._idle.popitem(last=False)[1]
-            for old in retired:
-                old.End()
+            _end(retired)
 
     def _park(self, langs: str, api: PyTessBaseAPI) -> bool:
         """Return `api` to its pool (most recently used); False when the pool is full."""
@@ -75,13 +79,26 @@ class TesserocrEngine(OcrEngine):
             pool.append(api)
             return True
 
+    def warm(self, langs: str, count: int) -> int:
+        with self._lock:
+            missing = min(count, self._max_idle) - len(self._idle.get(langs, []))
+        # One after another: Init holds the GIL, so two at once only take longer.
+        for _ in range(missing):
+            api = PyTessBaseAPI(path=self._path, lang=langs, init=True)
+            if not self._park(langs, api):
+                api.End()
+        with self._lock:
+            return len(self._idle.get(langs, []))
+
     def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
         with self._api(plan.languages) as api:
             api.SetPageSegMode(plan.psm)
             for name, default in DEFAULTS.items():
                 api.SetVariable(name, plan.variables.get(name, default))
             api.SetImage(image)
-            api.Recognize()
+            milliseconds = 0 if plan.timeout is None else max(1, int(plan.timeout * 1000))
+            if not api.Recognize(timeout=milliseconds):
+                raise EngineTimeout(f"Tesseract stopped after {milliseconds} ms")
             return _collect(api, plan.symbols)
 
     def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:
@@ -106,9 +123,29 @@ class TesserocrEngine(OcrEngine):
     def close(self) -> None:
         with self._lock:
             pools, self._idle = self._idle, OrderedDict()
-        for pool in pools.values():
-            for api in pool:
-                api.End()
+        _end([api for pool in pools.values() for api in pool])
+
+
+def _end(apis: list[PyTessBaseAPI]) -> None:
+    """End Tesseract instances and hand the freed memory back (glibc keeps it in its arenas otherwise)."""
+    if not apis:
+        return
+    for api in apis:
+        api.End()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _load_libc()
 
 
 def _box(bounds: tuple[int, int, int, int] | None) -> Box:
