@@ -20,7 +20,7 @@ from cos_ocr_emulator.addressing import Target, resolve
 from cos_ocr_emulator.admin.inject import inject
 from cos_ocr_emulator.asgi import headers
 from cos_ocr_emulator.auth.keys import authorize
-from cos_ocr_emulator.auth.verify import ANONYMOUS, AuthOutcome, SignedRequest, authenticate
+from cos_ocr_emulator.auth.verify import ANONYMOUS, AuthOutcome, Principal, SignedRequest, authenticate
 from cos_ocr_emulator.cos.access import anonymous_read_allowed
 from cos_ocr_emulator.cos.context import Ctx
 from cos_ocr_emulator.cos.cors import cors_headers
@@ -80,38 +80,42 @@ class CosApp:
         if not isinstance(rule, CosError):
             record.operation = rule.operation
         # A request with an Origin that a CORS rule allows gets the Access-Control-* headers on every
-        # answer, a refusal by auth included: a browser can only read an answer it is allowed to see.
+        # answer, a refusal by auth included: a browser can only read an answer it is allowed to see. The
+        # rules are those of the bucket served, which a presigned URL may have moved off the default one.
         cors = bool(req.header("origin")) and (isinstance(rule, CosError) or not rule.unsigned)
+        served = req
         try:
-            response = await self._serve(req, rule, receive, record)
+            served, principal = self._admit(req, rule, record)
+            response = await self._serve(served, rule, principal, receive, record)
         except CosError as exc:
             if cors:
-                exc.headers.update(cors_headers(self.state.store, req))
+                exc.headers.update(cors_headers(self.state.store, served))
             raise
         if cors:
-            response.headers.update(cors_headers(self.state.store, req))
+            response.headers.update(cors_headers(self.state.store, served))
         await response(scope, receive, send)
 
-    async def _serve(self, req: CosRequest, rule: Rule | CosError, receive: Receive, record: RequestRecord) -> Response:
-        state = self.state
+    def _admit(self, req: CosRequest, rule: Rule | CosError, record: RequestRecord) -> tuple[CosRequest, Principal]:
+        """Authenticate. The request returned names the bucket to serve: a presigned URL fetched from a bare
+        host may have been signed for another bucket's host (`_signed_for_another_bucket`)."""
         record.auth = "refused"
         if not isinstance(rule, CosError) and rule.unsigned:
             # A browser sends its preflight to the URL it will use, presigned query and all, but never
             # signs the OPTIONS itself: the CORS rules alone decide.
-            outcome = AuthOutcome(ANONYMOUS, "anonymous")
+            req, outcome = self._preflight_bucket(req, rule), AuthOutcome(ANONYMOUS, "anonymous")
         else:
-            try:
-                outcome = self._authenticate(req, rule)
-            except CosError as exc:
-                found = self._signed_for_another_bucket(req, rule, exc)
-                if found is None:
-                    raise
-                req, outcome = found
-                record.bucket = req.target.bucket
+            req, outcome = self._authenticated(req, rule)
+        record.bucket = req.target.bucket
         record.auth, record.secret_id = outcome.verdict, outcome.principal.secret_id
+        return req, outcome.principal
+
+    async def _serve(
+        self, req: CosRequest, rule: Rule | CosError, principal: Principal, receive: Receive, record: RequestRecord
+    ) -> Response:
+        state = self.state
         if isinstance(rule, CosError):
             raise rule
-        authorize(outcome.principal, rule.action, req.target.bucket)
+        authorize(principal, rule.action, req.target.bucket)
         _check_region(req.target, state.bucket_info(req.target.bucket), rule)
         ctx = Ctx(req=req, record=record, receive=receive, store=state.astore, settings=state.settings, state=state)
         fault = state.fault_for(
@@ -121,32 +125,71 @@ class CosApp:
             return await rule.handler(ctx)
         return await inject(fault, record, lambda: rule.handler(ctx))
 
-    def _authenticate(self, req: CosRequest, rule: Rule | CosError, host: str | None = None) -> AuthOutcome:
+    def _authenticate(
+        self, req: CosRequest, rule: Rule | CosError, host: str | None = None, *, strict: bool = False
+    ) -> AuthOutcome:
+        settings = self.state.settings
+        if strict and settings.auth_mode == "warn":  # only a real match counts; `off` stays off
+            settings = dataclasses.replace(settings, auth_mode="strict")
         return authenticate(
             SignedRequest(
                 method=req.method, paths=req.target.sign_paths, query=req.query, headers=req.headers,
                 host=host or req.host,
             ),
-            self.state.settings,
+            settings,
             time.time(),  # signatures are checked against the real clock, even in deterministic mode
             public_read=lambda: _anonymous_may(self.state, req, rule),
             read_only=not isinstance(rule, CosError) and rule.read_only,
         )  # fmt: skip
 
+    def _authenticated(self, req: CosRequest, rule: Rule | CosError) -> tuple[CosRequest, AuthOutcome]:
+        """`_verified`; in warn mode a signature that verifies nowhere is then accepted (and logged) on the
+        bucket addressing found, so a URL signed for another bucket is never mistaken for a mismatch."""
+        try:
+            return self._verified(req, rule)
+        except CosError as exc:
+            if exc.code != "SignatureDoesNotMatch" or self.state.settings.auth_mode != "warn":
+                raise
+        return req, self._authenticate(req, rule)
+
+    def _verified(self, req: CosRequest, rule: Rule | CosError) -> tuple[CosRequest, AuthOutcome]:
+        """The request's own signature, else the bucket whose host it was signed for; the request returned
+        names the bucket to serve. Raises the request's own error when neither verifies."""
+        try:
+            return req, self._authenticate(req, rule, strict=True)
+        except CosError as exc:
+            found = self._signed_for_another_bucket(req, rule) if exc.code == "SignatureDoesNotMatch" else None
+            if found is None:
+                raise
+            return found
+
+    def _preflight_bucket(self, req: CosRequest, rule: Rule) -> CosRequest:
+        """The bucket a bare-host preflight is for: the one whose host the presigned query in it was signed
+        for, checked with the method the browser asks for (the OPTIONS itself is never signed). Anything that
+        does not verify leaves the request where addressing put it; the CORS rules then decide."""
+        method = req.header("access-control-request-method")
+        if req.target.style != "default" or not method:
+            return req
+        try:
+            moved, _outcome = self._verified(dataclasses.replace(req, method=method.strip().upper()), rule)
+        except CosError:
+            return req
+        return dataclasses.replace(req, target=moved.target)
+
     def _signed_for_another_bucket(
-        self, req: CosRequest, rule: Rule | CosError, error: CosError
+        self, req: CosRequest, rule: Rule | CosError
     ) -> tuple[CosRequest, AuthOutcome] | None:
         """A URL presigned with `Headers={'Host': '<bucket host>'}` and fetched from 127.0.0.1 arrives with a
         bare Host that was not the one signed. If the signature verifies against an existing bucket's host,
         the request meant that bucket (README: presigned URLs for other buckets)."""
-        if error.code != "SignatureDoesNotMatch" or req.target.style != "default":
+        if req.target.style != "default":
             return None
         for info in self.state.store.list_buckets():
             for host in _bucket_hosts(info):
                 target = _resolve(host, quote("/" + req.target.key, safe="/").encode("ascii"), self.state)
                 moved = dataclasses.replace(req, target=target)
                 try:
-                    return moved, self._authenticate(moved, rule, host)
+                    return moved, self._authenticate(moved, rule, host, strict=True)
                 except CosError:
                     continue
         return None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from starlette.responses import Response
@@ -231,11 +232,7 @@ def match(
     if ci_process is not None and ci_process != "OCR":
         return CosError("NotImplemented", f"ci-process={ci_process} is not implemented by the emulator; only OCR is.")
     present = subresources(query)
-    shaped = [
-        rule for rule in RULES
-        if rule.kind == kind and rule.ci_process == ci_process and rule.takes(present)
-        and all(name in query for name in rule.query)
-    ]  # fmt: skip
+    shaped = _shaped(kind, ci_process, tuple(present), frozenset(name for name in query if name in _RULE_QUERY))
     for rule in shaped:
         if rule.method == method and (rule.header is None or rule.header in headers):
             return rule
@@ -254,6 +251,20 @@ def match(
         f"{method} is not allowed on {_article(kind)} {kind}{_with(present)}; allowed: {', '.join(allowed)}.",
         headers={"Allow": ", ".join(allowed)},
     )
+
+
+_RULE_QUERY = frozenset(name for rule in RULES for name in rule.query)
+
+
+@lru_cache(maxsize=1024)
+def _shaped(kind: Kind, ci_process: str | None, present: tuple[str, ...], names: frozenset[str]) -> tuple[Rule, ...]:
+    """The rules whose shape (target kind, ci-process, sub-resources, required query names) fits, in
+    table order. Cached: a test suite sends a handful of shapes over and over."""
+    return tuple(
+        rule for rule in RULES
+        if rule.kind == kind and rule.ci_process == ci_process and rule.takes(present)
+        and all(name in names for name in rule.query)
+    )  # fmt: skip
 
 
 def _with(present: list[str]) -> str:

@@ -15,7 +15,6 @@ import asyncio
 import json
 import logging
 import time
-from email.utils import formatdate
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,7 +24,7 @@ from cos_ocr_emulator.asgi import ClientDisconnected, ConnectionCut, absolute_fo
 from cos_ocr_emulator.cos_app import CosApp
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.record import STATUS_CLIENT_GONE, RequestRecord
-from cos_ocr_emulator.responses import SERVER_COS, canonical_header
+from cos_ocr_emulator.responses import SERVER_COS, canonical_header, http_date_at
 from cos_ocr_emulator.state import EmulatorState
 from cos_ocr_emulator.xml.cos import render_error
 
@@ -109,7 +108,7 @@ class Edge:
         async def edge_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status, record.response_started = message["status"], True
-                date = formatdate(self.state.ids.now(), usegmt=True)
+                date = http_date_at(int(self.state.ids.now()))
                 message["headers"] = finalize_headers(list(message.get("headers", [])), record, date)
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Journal before the last byte leaves: a client that has its answer can already read
@@ -158,6 +157,8 @@ class Edge:
         if record.admin:
             return  # the admin API is neither journaled nor access-logged
         self.state.journal.append(entry, record.epoch)
+        if not access_log.isEnabledFor(logging.INFO) or not access_log.hasHandlers():
+            return  # nobody would see the line (e.g. in-process without logging set up): skip building it
         if self.state.settings.log_format == "json":
             access_log.info(json.dumps(entry, ensure_ascii=False))
         else:

@@ -40,7 +40,8 @@ class IdSource:
         if self.deterministic:
             raw = f"{int(FIXED_EPOCH):08x}_000000_0000_{n}"
         else:
-            raw = f"{int(time.time()):08x}_{secrets.token_hex(3)}_{secrets.token_hex(2)}_{n}"
+            rand = secrets.token_hex(5)  # one call for both random fields
+            raw = f"{int(time.time()):08x}_{rand[:6]}_{rand[6:]}_{n}"
         return base64.b64encode(raw.encode()).decode()
 
     def trace_id(self, request_id: str) -> str:

@@ -9,7 +9,8 @@ so the edge (`edge.py`) re-spells them with `canonical_header`.
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import format_datetime
+from email.utils import format_datetime, formatdate
+from functools import lru_cache
 
 from starlette.responses import Response
 
@@ -21,6 +22,7 @@ SERVER_CI = "tencent-ci"
 _SPECIAL = {"etag": "ETag", "content-md5": "Content-MD5", "www-authenticate": "WWW-Authenticate"}
 
 
+@lru_cache(maxsize=1024)
 def canonical_header(name: bytes) -> bytes:
     """'content-type' → 'Content-Type'; x-cos-* and other x-* names stay lower case, as COS sends them."""
     lower = name.lower()
@@ -43,8 +45,15 @@ def header_value(value: str) -> str:
     return value
 
 
+@lru_cache(maxsize=4096)
 def http_date(moment: datetime) -> str:
     return format_datetime(moment, usegmt=True)
+
+
+@lru_cache(maxsize=4)
+def http_date_at(epoch_seconds: int) -> str:
+    """The Date header for a whole second (cached: every response in that second shares it)."""
+    return formatdate(epoch_seconds, usegmt=True)
 
 
 def xml_response(

@@ -119,11 +119,7 @@ class EmulatorState:
             return None
 
     def bucket_exists(self, name: str) -> bool:
-        try:
-            self.store.get_bucket(name)
-        except CosError:
-            return False
-        return True
+        return self.store.bucket_exists(name)
 
     def close(self) -> None:
         self.warmup.stop()  # never tear the engine down under the warm-up thread

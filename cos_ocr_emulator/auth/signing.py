@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from urllib.parse import quote
 
 from cos_ocr_emulator.errors import CosError
@@ -29,6 +30,7 @@ AUTH_FIELDS = (
 _REQUIRED = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-signature")
 # Bounded digit counts: Python's int() refuses >4300 digits, and no real clock needs more than 15.
 _TIME_RE = re.compile(r"(\d{1,15});(\d{1,15})", re.ASCII)
+_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*", re.ASCII)
 
 
 def utf8(s: str) -> bytes:
@@ -41,10 +43,15 @@ def utf8(s: str) -> bytes:
 
 def cos_quote(s: str) -> str:
     """Percent-encode every UTF-8 byte outside A-Za-z0-9-_.~ with upper-case hex (§3.1 `enc()`)."""
+    if _UNRESERVED.fullmatch(s):  # most names and values: nothing to encode
+        return s
     return quote(utf8(s), safe="-_.~")
 
 
+@lru_cache(maxsize=1024)
 def sign_key(secret_key: str, key_time: str) -> str:
+    # Cached: an SDK signs every request of a KeyTime window with the same key (and a presigned URL
+    # is fetched again and again), so the verifier derives it once per (secret, window).
     return hmac.new(utf8(secret_key), utf8(key_time), hashlib.sha1).hexdigest()
 
 

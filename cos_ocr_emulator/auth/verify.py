@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from cos_ocr_emulator.auth import signing
@@ -78,14 +78,16 @@ def authenticate(
     _check_token(req, key, query, now)
     principal = Principal(key.secret_id, key)
 
-    tried = list(_candidates(req, fields, query))
-    first_sts, first_hs = tried[0][1], tried[0][2]
-    log.debug("canonical string %r; string to sign %r", first_hs, first_sts)
     wanted = signing.utf8(fields["q-signature"].lower())
-    for sts_time, sts, hs in tried:
+    first_sts = first_hs = ""
+    # Variants are built one at a time: a well-formed request matches the first, canonical one.
+    for n, (sts_time, sts, hs) in enumerate(_candidates(req, fields, query)):
+        if n == 0:
+            first_sts, first_hs = sts, hs
+            log.debug("canonical string %r; string to sign %r", first_hs, first_sts)
         got = signing.signature(key.secret_key, fields["q-key-time"], hs, sign_time=sts_time)
         if hmac.compare_digest(got.encode("ascii"), wanted):
-            if (sts, hs) != (first_sts, first_hs):
+            if n:
                 log.debug("signature matched a variant: canonical string %r; string to sign %r", hs, sts)
             return AuthOutcome(principal, verdict, sts, hs)
 
@@ -176,9 +178,9 @@ def _host_variants(host: str) -> list[str]:
 
 def _candidates(
     req: SignedRequest, fields: Mapping[str, str], query: list[tuple[str, str]]
-) -> list[tuple[str, str, str]]:
+) -> Iterator[tuple[str, str, str]]:
     """(time put into StringToSign, StringToSign, HttpString) for every path x host x time variant,
-    the canonical one (first path, Host as received, q-sign-time) first."""
+    the canonical one (first path, Host as received, q-sign-time) first, each built when asked for."""
     param_names = _listed(fields["q-url-param-list"])
     header_names = _listed(fields["q-header-list"])
     params: list[tuple[str, str]] = []
@@ -190,20 +192,24 @@ def _candidates(
 
     by_encoded = {signing.cos_quote(n).lower(): v for n, v in req.headers.items()}
     hosts = _host_variants(req.host) if "host" in header_names else [req.host]
-    header_lines: list[str] = []
-    for host in hosts:
-        headers = [(name, host if name == "host" else by_encoded.get(name, "")) for name in header_names]
-        header_lines.append(signing.canonical_line(headers, names_encoded=True))
+    lines: dict[str, str] = {}  # host spelling -> canonical header line, built on first use
+
+    def header_line(host: str) -> str:
+        if host not in lines:
+            headers = [(name, host if name == "host" else by_encoded.get(name, "")) for name in header_names]
+            lines[host] = signing.canonical_line(headers, names_encoded=True)
+        return lines[host]
 
     # SignKey always uses q-key-time; StringToSign uses q-sign-time (Python, Node) or q-key-time (Go).
-    times = list(dict.fromkeys([fields["q-sign-time"], fields["q-key-time"]]))
-    out: list[tuple[str, str, str]] = []
-    for sts_time in times:
+    for sts_time in dict.fromkeys([fields["q-sign-time"], fields["q-key-time"]]):
         for path in req.paths or ("/",):
-            for line in dict.fromkeys(header_lines):
-                hs = signing.format_http_string(req.method, path, params_line, line)
-                out.append((sts_time, signing.string_to_sign(sts_time, hs), hs))
-    return out
+            seen: set[str] = set()
+            for host in hosts:
+                line = header_line(host)
+                if line not in seen:
+                    seen.add(line)
+                    hs = signing.format_http_string(req.method, path, params_line, line)
+                    yield sts_time, signing.string_to_sign(sts_time, hs), hs
 
 
 def _listed(value: str) -> list[str]:

@@ -25,6 +25,7 @@ from cos_ocr_emulator.cos.sse import sse_echo
 from cos_ocr_emulator.cos.symlink import follow, still_a_link
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.responses import SERVER_COS, empty_response, header_value, object_headers, xml_response
+from cos_ocr_emulator.storage.facade import SMALL_READ
 from cos_ocr_emulator.storage.models import NULL_VERSION, NewObject, ObjectInfo, StagedBody
 from cos_ocr_emulator.xml.cos import render_copy_object
 
@@ -106,6 +107,8 @@ async def get_object(ctx: Ctx) -> Response:
         return Response(b"", status_code=200, headers=headers)
     start, end = span if span is not None else (0, info.size - 1)
     # Body bytes go out exactly as stored (Content-Encoding is metadata, never applied by us).
+    if end - start < SMALL_READ:
+        return Response(await ctx.store.read_small(info, start, end), status_code=status, headers=headers)
     return StreamingResponse(ctx.store.read_range(info, start, end), status_code=status, headers=headers)
 
 

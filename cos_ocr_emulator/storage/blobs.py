@@ -1,9 +1,11 @@
 """Content-addressed blob files: how object and part bytes reach the disk, atomically and durably.
 
-A body is spooled to `tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass,
-then fsynced. `publish` renames it to `blobs/<sha256[:2]>/<sha256>` and fsyncs the directory, so a
-blob file either does not exist or holds exactly the bytes its name promises; identical bodies share
-one file (dedup). Which blobs are still needed is decided by the metadata database, not here.
+A body is spooled to `tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass.
+Before it is published it is fsynced (`sync_staged`, in the writer's own thread, so concurrent
+writers' fsyncs overlap); `place` renames it to `blobs/<sha256[:2]>/<sha256>` and `sync_dirs` fsyncs
+the directories that changed (once per batch of writes, storage/commit.py), so a blob file either
+does not exist or holds exactly the bytes its name promises; identical bodies share one file (dedup).
+Which blobs are still needed is decided by the metadata database, not here.
 
 This module must never turn an object key into a path (names are SHA-256 hex only, checked), never
 read a whole body into memory, and never delete a blob on its own initiative: `unlink` and `gc` act
@@ -16,13 +18,12 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import uuid
 from collections.abc import AsyncIterator, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-
-import anyio.to_thread
 
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.storage.crc64 import crc64
@@ -46,10 +47,9 @@ def fsync_dir(path: Path) -> None:
 class _Spool:
     """One temp file being written, with the running digests. Used by both the async and sync stagers."""
 
-    def __init__(self, path: Path, max_size: int | None, durable: bool) -> None:
+    def __init__(self, path: Path, max_size: int | None) -> None:
         self.path = path
         self._max_size = max_size
-        self._durable = durable
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._sha256 = hashlib.sha256()
         self._crc = 0
@@ -70,11 +70,8 @@ class _Spool:
         self._fh.write(chunk)
 
     def finish(self) -> StagedBody:
-        """Flush and (when durable) fsync: after this the bytes survive a crash once renamed."""
+        """Flush and close. Not fsynced yet: the store does that in the thread that publishes it."""
         assert self._fh is not None
-        self._fh.flush()
-        if self._durable:
-            os.fsync(self._fh.fileno())
         self._fh.close()
         self._fh = None
         return StagedBody(
@@ -130,6 +127,9 @@ class BlobDir:
         self.durable = durable
         self.tmp_dir = root / "tmp"
         self.blob_dir = root / "blobs"
+        self._blob_root = str(self.blob_dir)
+        self._naming = threading.Lock()  # renames into place vs unlinks
+        self._in_flight: dict[str, int] = {}  # placed blob id -> writers that have not settled yet
         created = False
         for d in (self.tmp_dir, self.blob_dir):
             if not d.is_dir():
@@ -140,18 +140,18 @@ class BlobDir:
 
     # --- staging ----------------------------------------------------------------------------
     def _new_spool(self, max_size: int | None) -> _Spool:
-        return _Spool(self.tmp_dir / uuid.uuid4().hex, max_size, self.durable)
+        return _Spool(self.tmp_dir / uuid.uuid4().hex, max_size)
 
     async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
         """Spool an async body; EntityTooLarge past max_size. Nothing is left behind on any failure,
-        including a client disconnect or cancellation mid-body."""
+        including a client disconnect or cancellation mid-body. No thread hop: the writes go to the
+        page cache, and the fsync waits for the publishing thread (`sync_staged`)."""
         spool = self._new_spool(max_size)
         done = False
         try:
             async for chunk in chunks:
                 spool.write(chunk)
-            # The fsync can take milliseconds on a busy disk: keep it off the event loop.
-            staged = await anyio.to_thread.run_sync(spool.finish)
+            staged = spool.finish()
             done = True
             return staged
         finally:
@@ -180,30 +180,85 @@ class BlobDir:
 
     # --- published blobs --------------------------------------------------------------------
     def path(self, blob_id: str) -> Path:
+        return Path(self._path(blob_id))
+
+    def _path(self, blob_id: str) -> str:
         if not _BLOB_ID.fullmatch(blob_id):
             raise ValueError(f"invalid blob id {blob_id!r}")
-        return self.blob_dir / blob_id[:2] / blob_id
+        return f"{self._blob_root}/{blob_id[:2]}/{blob_id}"  # a str: pathlib costs more than the read
 
-    def publish(self, staged: StagedBody) -> str:
-        """Move a staged body into place (or drop it if the same content exists) and return its id.
+    def sync_staged(self, staged: StagedBody) -> None:
+        """fsync a staged body's bytes (before `place`: a name must never become durable before its data)."""
+        if self.durable:
+            fd = os.open(staged.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
-        The caller holds the store lock, so a concurrent `unlink` of the same id cannot interleave
-        between the existence check and the metadata commit that will reference it.
+    def place(self, staged: StagedBody) -> str:
+        """Move a synced staged body into place (or drop it if the same content exists), fsync the
+        directory that names it, and return its id, registered as in flight: `unlink` leaves it alone
+        until `settle`, so no other writer's cleanup can remove it before this writer's row commits.
+
+        Only the rename is serialized; the directory fsync runs in the caller's thread, alongside
+        other writers' (one at a time they would cost a disk flush each, in series).
         """
         blob_id = staged.sha256_hex
-        dest = self.path(blob_id)
-        if dest.exists():
-            staged.path.unlink(missing_ok=True)
-            return blob_id
-        shard = dest.parent
-        if not shard.is_dir():
-            shard.mkdir(exist_ok=True)
+        dest = self._path(blob_id)
+        shard = os.path.dirname(dest)
+        created = False
+        with self._naming:
+            self._in_flight[blob_id] = self._in_flight.get(blob_id, 0) + 1
+            if os.path.exists(dest):
+                staged.path.unlink(missing_ok=True)
+            else:
+                if not os.path.isdir(shard):
+                    os.makedirs(shard, exist_ok=True)
+                    created = True
+                os.replace(staged.path, dest)
+        try:
             if self.durable:
-                fsync_dir(self.blob_dir)
-        os.replace(staged.path, dest)
-        if self.durable:
-            fsync_dir(shard)
+                if created:
+                    fsync_dir(self.blob_dir)
+                # Also when deduplicated: the existing name may come from a writer still in flight.
+                fsync_dir(Path(shard))
+        except BaseException:
+            self.settle(blob_id)
+            raise
         return blob_id
+
+    def settle(self, blob_id: str) -> None:
+        """The writer that placed `blob_id` is done (committed or failed): it may be unlinked again."""
+        with self._naming:
+            left = self._in_flight.get(blob_id, 0) - 1
+            if left > 0:
+                self._in_flight[blob_id] = left
+            else:
+                self._in_flight.pop(blob_id, None)
+
+    def publish(self, staged: StagedBody) -> str:
+        """`sync_staged` and `place` for a body nobody else is writing (tests, tools)."""
+        self.sync_staged(staged)
+        blob_id = self.place(staged)
+        self.settle(blob_id)
+        return blob_id
+
+    def read(self, blob_id: str, start: int, end: int) -> bytes:
+        """Bytes [start, end] (inclusive) at once, for small spans. FileNotFoundError if the blob is gone."""
+        fd = os.open(self._path(blob_id), os.O_RDONLY)
+        try:
+            parts: list[bytes] = []
+            offset, remaining = start, end - start + 1
+            while remaining > 0:
+                data = os.pread(fd, remaining, offset)
+                if not data:
+                    raise OSError(f"blob {blob_id} is shorter than its metadata says")
+                parts.append(data)
+                offset, remaining = offset + len(data), remaining - len(data)
+            return b"".join(parts)
+        finally:
+            os.close(fd)
 
     def open_range(self, blob_id: str, start: int, end: int, chunk: int = READ_CHUNK) -> RangeReader:
         """Bytes [start, end] (inclusive) of a blob, `chunk` at a time.
@@ -226,7 +281,10 @@ class BlobDir:
             yield data
 
     def unlink(self, blob_id: str) -> None:
-        self.path(blob_id).unlink(missing_ok=True)
+        """Remove a blob the store found unreferenced, unless a writer has just placed it (`place`)."""
+        with self._naming:
+            if blob_id not in self._in_flight:
+                self.path(blob_id).unlink(missing_ok=True)
 
     def gc(self, referenced: set[str]) -> GcReport:
         """Delete every temp file and every blob not in `referenced` (crash leftovers).
@@ -251,9 +309,10 @@ class BlobDir:
         return GcReport(tmp_removed, blobs_removed)
 
     def clear(self) -> None:
-        """Delete every published blob (reset). Temp files of in-flight requests are left alone."""
-        for shard in self.blob_dir.iterdir():
-            if shard.is_dir():
-                for entry in shard.iterdir():
-                    if _BLOB_ID.fullmatch(entry.name):
-                        entry.unlink(missing_ok=True)
+        """Delete every published blob (reset). Temp files and blobs of in-flight writes are left alone."""
+        with self._naming:
+            for shard in self.blob_dir.iterdir():
+                if shard.is_dir():
+                    for entry in shard.iterdir():
+                        if _BLOB_ID.fullmatch(entry.name) and entry.name not in self._in_flight:
+                            entry.unlink(missing_ok=True)

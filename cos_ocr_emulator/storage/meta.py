@@ -46,6 +46,8 @@ class PartRow:
 class MetaTx(VersionTx):
     """The SQL, usable only inside `MetaDB.tx()` (which holds the lock and the transaction)."""
 
+    buckets_changed = False  # set by the statements that add or remove buckets (MetaDB's name cache)
+
     # --- buckets ------------------------------------------------------------------------------
     def get_bucket(self, name: str) -> BucketInfo | None:
         row = self._c.execute("SELECT * FROM buckets WHERE name = ?", (name,)).fetchone()
@@ -54,10 +56,14 @@ class MetaTx(VersionTx):
         return BucketInfo(row["name"], row["region"], to_dt(row["created"]), bool(row["public_read"]))
 
     def insert_bucket(self, info: BucketInfo) -> None:
+        self.buckets_changed = True
         self._c.execute(
             "INSERT INTO buckets (name, region, created, public_read) VALUES (?, ?, ?, ?)",
             (info.name, info.region, from_dt(info.created), int(info.public_read)),
         )
+
+    def bucket_names(self) -> frozenset[str]:
+        return frozenset(str(r[0]) for r in self._c.execute("SELECT name FROM buckets"))
 
     def list_buckets(self) -> list[BucketInfo]:
         rows = self._c.execute("SELECT name FROM buckets ORDER BY name").fetchall()
@@ -71,6 +77,7 @@ class MetaTx(VersionTx):
         return bool(self._c.execute(sql, (name, name, name)).fetchone()[0])
 
     def delete_bucket(self, name: str) -> None:
+        self.buckets_changed = True
         self._c.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
         self._c.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
@@ -208,6 +215,18 @@ class MetaTx(VersionTx):
             for r in rows
         ]
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A step of the transaction that an exception undoes alone (the transaction goes on)."""
+        self._c.execute("SAVEPOINT step")
+        try:
+            yield
+        except BaseException:
+            self._c.execute("ROLLBACK TO step")
+            self._c.execute("RELEASE step")
+            raise
+        self._c.execute("RELEASE step")
+
     # --- blob references ----------------------------------------------------------------------
     def is_referenced(self, blob_id: str) -> bool:
         sql = (
@@ -241,19 +260,28 @@ class MetaTx(VersionTx):
         return blobs
 
     def clear(self) -> None:
+        self.buckets_changed = True
         for table in ("parts", "uploads", "objects", "object_versions", "bucket_configs", "buckets"):
             self._c.execute(f"DELETE FROM {table}")
 
 
 class MetaDB:
-    """The connection, its lock and the schema. `path=None` is an in-memory database."""
+    """The connections, their locks and the schema. `path=None` is an in-memory database.
+
+    On disk there are two connections: the writer (behind `lock`), and a read-only one for reads
+    (behind its own lock). In WAL mode a reader sees the last committed state and never waits for a
+    writer, so a GET or HEAD on the event loop is not held up by another request's fsync. In memory
+    the one connection serves both (an in-memory database is per connection), behind `lock`.
+    Lock order: `lock`, then the reader's, never the other way round.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.lock = threading.RLock()  # re-entrant: the store nests a release inside a write
-        self._conn = sqlite3.connect(
-            ":memory:" if path is None else str(path), check_same_thread=False, isolation_level=None
-        )
-        self._conn.row_factory = sqlite3.Row
+        # Bucket names, for the addressing question "is /first-segment/ a bucket?" asked by every
+        # request on a bare host; reloaded after any commit that added or removed a bucket.
+        self._bucket_names: frozenset[str] | None = None
+        self._bucket_generation = 0
+        self._conn = _connect(path)
         if path is not None:
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
@@ -261,6 +289,11 @@ class MetaDB:
         # FULL: the WAL is fsynced at every commit, so an acknowledged write is on disk.
         self._conn.execute("PRAGMA synchronous=FULL")
         self._migrate(path)
+        if path is None:
+            self._reader, self._read_lock = self._conn, self.lock
+        else:
+            self._reader, self._read_lock = _connect(path), threading.RLock()
+            self._reader.execute("PRAGMA query_only=1")
 
     def _migrate(self, path: Path | None) -> None:
         with self.tx(write=True) as _:
@@ -268,20 +301,52 @@ class MetaDB:
 
     @contextmanager
     def tx(self, *, write: bool = False) -> Iterator[MetaTx]:
-        """Hold the lock for one transaction: committed on normal exit, rolled back on an exception."""
-        with self.lock:
-            # IMMEDIATE takes the write lock up front; there is one connection, so it never waits.
-            self._conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        """One transaction: committed on normal exit, rolled back on an exception. A write holds `lock`
+        (IMMEDIATE takes SQLite's write lock up front; there is one writer, so it never waits); a read
+        runs on the reader and sees one consistent committed snapshot."""
+        conn, lock = (self._conn, self.lock) if write else (self._reader, self._read_lock)
+        with lock:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            tx = MetaTx(conn)
             try:
-                yield MetaTx(self._conn)
+                yield tx
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
+            if tx.buckets_changed:
+                self._bucket_generation += 1
+                self._bucket_names = None
+
+    def bucket_exists(self, name: str) -> bool:
+        names = self._bucket_names
+        if names is None:
+            generation = self._bucket_generation
+            with self.single() as tx:
+                names = tx.bucket_names()
+            if generation == self._bucket_generation:  # no bucket commit raced the read
+                self._bucket_names = names
+        return name in names
+
+    @contextmanager
+    def single(self) -> Iterator[MetaTx]:
+        """The reader outside a transaction: every statement is its own snapshot. For lookups that are
+        one SELECT (saves a BEGIN and a COMMIT on the hottest paths)."""
+        with self._read_lock:
+            yield MetaTx(self._reader)
 
     def close(self) -> None:
         with self.lock:
+            if self._reader is not self._conn:
+                with self._read_lock:
+                    self._reader.close()
             self._conn.close()
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:" if path is None else str(path), check_same_thread=False, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    return conn
 
 
 def _rollup(key: str, prefix: str, delimiter: str) -> str | None:

@@ -19,7 +19,7 @@ class BucketInfo:
 
 @dataclass(frozen=True)
 class StagedBody:
-    """A request body already spooled to a temp file (fsynced), with its digests."""
+    """A request body already spooled to a temp file, with its digests (fsynced when published)."""
 
     path: Path
     size: int

@@ -6,7 +6,9 @@ A write puts the two halves together in the only safe order. Bytes first: spoole
 fsynced, renamed into a content-addressed blob, directory fsynced. Then the SQLite row that points at
 the blob is committed. A crash between the two leaves an unreferenced blob or temp file, which `gc()`
 removes at the next open; it can never leave a row pointing at missing or partial bytes. A blob whose
-last row goes away (overwrite, delete, abort) is unlinked right after the commit.
+last row goes away (overwrite, delete, abort) is unlinked right after the commit. Writes that bring
+new bytes (put, part, complete) fsync their bytes and blob directory in their own thread and share
+the COMMIT with concurrent ones (storage/commit.py); each returns only once its own row is durable.
 
 Memory mode is the same code with SQLite `:memory:` and the blob directory in a TemporaryDirectory
 (removed on close) and no fsyncs; it behaves identically except for surviving a restart.
@@ -25,8 +27,8 @@ On-disk layout (disk mode; `data_dir` = Settings.data_dir):
         └── <sha256[:2]>/
             └── <sha256>         immutable bytes, one file per distinct content, shared by rows
 
-Never unlink a blob that a committed row references: every publish, commit and unlink happens under
-the metadata lock.
+Never unlink a blob that a committed row references: every commit and unlink happens under the
+metadata lock, and a blob placed by a write that has not committed yet is never unlinked (BlobDir).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from typing import Self
 from cos_ocr_emulator.errors import CosError, no_such_bucket
 from cos_ocr_emulator.ids import IdSource
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
+from cos_ocr_emulator.storage.commit import GroupCommit
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx
 from cos_ocr_emulator.storage.models import BucketInfo, NewObject, ObjectInfo, StagedBody, UploadInfo
 from cos_ocr_emulator.storage.rows import to_dt
@@ -74,6 +77,7 @@ class StoreCore:
             raise RuntimeError(f"{self.data_dir} is in use by another emulator process") from None
         self._blobs = BlobDir(self.data_dir, durable=not memory)
         self._db = MetaDB(None if memory else self.data_dir / "meta.sqlite3")
+        self._commits = GroupCommit(self._db, self._blobs)
         if not memory:
             fsync_dir(self.data_dir)  # the database files' own directory entries, on first open
         self.gc()
@@ -123,17 +127,21 @@ class StoreCore:
                 log.exception("could not remove unreferenced blob %s", blob_id)
 
     def _publish_and_write(self, staged: StagedBody, write: Callable[[MetaTx, str, list[str]], None]) -> None:
-        """Publish `staged` and run `write(tx, blob_id, dropped)` in one locked transaction."""
-        published: str | None = None
+        """Make `staged` durable and place it (in the caller's thread, alongside other writers' fsyncs),
+        then run `write(tx, blob_id, dropped)` in a group commit (storage/commit.py)."""
+        blob_id: str | None = None
+        committed = False
         try:
-            with self._writing() as (tx, dropped):
-                published = self._blobs.publish(staged)
-                write(tx, published, dropped)
-        except BaseException:
-            if published is not None:
-                self._release([published])  # the row never committed; drop the fresh blob
-            raise
+            self._blobs.sync_staged(staged)
+            blob_id = self._blobs.place(staged)
+            self._commits.run(blob_id, write)
+            committed = True
         finally:
+            if blob_id is not None:
+                self._blobs.settle(blob_id)
+                if not committed:
+                    with self._db.lock:  # no commit may slip between the check and the unlink
+                        self._release([blob_id])  # the row never committed; drop the fresh blob
             self._blobs.discard(staged)
 
     @staticmethod

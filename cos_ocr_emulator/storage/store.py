@@ -50,6 +50,9 @@ class SqliteStore(StoreCore):
         with self._db.tx() as tx:
             return self._bucket(tx, name)
 
+    def bucket_exists(self, name: str) -> bool:
+        return self._db.bucket_exists(name)
+
     def list_buckets(self) -> list[BucketInfo]:
         with self._db.tx() as tx:
             return tx.list_buckets()
@@ -111,6 +114,10 @@ class SqliteStore(StoreCore):
         return info
 
     def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
+        with self._db.single() as tx:  # the common case, the current version, is one SELECT
+            found = tx.get_object(bucket, key)
+        if found is not None and version_id in (None, found[0].version_id):
+            return found[0]
         with self._db.tx() as tx:
             return lookup(tx, bucket, key, version_id)[0]
 
@@ -153,6 +160,15 @@ class SqliteStore(StoreCore):
         end = min(end, info.size - 1)
         try:
             return self._blobs.open_range(info.blob_id, start, end)
+        except FileNotFoundError:
+            raise no_such_key(info.bucket, info.key) from None
+
+    def read_bytes(self, info: ObjectInfo, start: int, end: int) -> bytes:
+        """Bytes [start, end] inclusive, at once (small spans: the caller bounds the size)."""
+        if start < 0:
+            raise ValueError("negative range start")
+        try:
+            return self._blobs.read(info.blob_id, start, min(end, info.size - 1))
         except FileNotFoundError:
             raise no_such_key(info.bucket, info.key) from None
 

@@ -5,6 +5,7 @@ presigned URL signed for another bucket's host is served from that bucket when f
 from __future__ import annotations
 
 import http.client
+import logging
 import uuid
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ import pytest
 from qcloud_cos import CosS3Client
 from qcloud_cos.cos_exception import CosServiceError
 
-from cos_ocr_emulator.testing import RunningEmulator
+from cos_ocr_emulator.testing import RunningEmulator, running_emulator
 from tests.contract.conftest import APPID, assert_cos_error, ip_config, raw_request
 
 
@@ -21,7 +22,9 @@ def _default_bucket_keys(emu: RunningEmulator) -> set[str]:
     return {obj.key for obj in emu.state.store.list_objects(emu.bucket).contents}
 
 
-def test_bucket_without_appid_is_no_such_bucket_not_the_default_bucket(emu: RunningEmulator, client: CosS3Client) -> None:
+def test_bucket_without_appid_is_no_such_bucket_not_the_default_bucket(
+    emu: RunningEmulator, client: CosS3Client
+) -> None:
     key = f"forgot-appid/{uuid.uuid4().hex}.txt"
     with pytest.raises(CosServiceError) as info:
         client.put_object(Bucket="receipts", Key=key, Body=b"x")
@@ -95,9 +98,46 @@ def test_presigned_url_for_another_bucket_via_signed_host(emu: RunningEmulator, 
     assert httpx.get(plain).content == b"default bucket"
 
 
-def test_presigned_url_signed_for_no_existing_bucket_is_still_a_mismatch(emu: RunningEmulator, client: CosS3Client) -> None:
+def test_presigned_url_signed_for_no_existing_bucket_is_still_a_mismatch(
+    emu: RunningEmulator, client: CosS3Client
+) -> None:
     url = client.get_presigned_url(
         Bucket=emu.bucket, Key="x.txt", Method="GET", Headers={"Host": f"gone-1.cos.{emu.region}.myqcloud.com"}
     )
     resp = _fetch(url, emu.port)
     assert resp.status_code == 403 and b"SignatureDoesNotMatch" in resp.content
+
+
+def test_warn_mode_still_serves_a_presigned_url_from_the_bucket_it_names(caplog: pytest.LogCaptureFixture) -> None:
+    """auth_mode=warn accepts a signature mismatch, but a URL presigned for another bucket's host verifies
+    against that host: it must be served from that bucket (preflight included), not accepted as a mismatch
+    on the default bucket."""
+    with running_emulator(auth_mode="warn") as emu:
+        client = emu.client()
+        bucket = f"warn-{uuid.uuid4().hex[:8]}-{APPID}"
+        client.create_bucket(Bucket=bucket)
+        client.put_bucket_cors(
+            Bucket=bucket, CORSConfiguration={"CORSRule": [{"AllowedOrigin": ["*"], "AllowedMethod": ["GET"]}]}
+        )
+        client.put_object(Bucket=bucket, Key="doc.txt", Body=b"other bucket")
+        client.put_object(Bucket=emu.bucket, Key="doc.txt", Body=b"default bucket")
+        host = f"{bucket}.cos.{emu.region}.myqcloud.com"
+        url = client.get_presigned_url(Bucket=bucket, Key="doc.txt", Method="GET", Headers={"Host": host})
+        with caplog.at_level(logging.WARNING, logger="cos_ocr_emulator.auth"):
+            resp = _fetch(url, emu.port)
+        assert (resp.status_code, resp.content) == (200, b"other bucket")
+        assert not [r for r in caplog.records if "mismatch" in r.getMessage()]  # it verified: nothing to warn
+        parts = urlsplit(url)
+        preflight = raw_request(
+            emu, "OPTIONS", raw_path=parts.path + "?" + parts.query, host=f"127.0.0.1:{emu.port}", signed=False,
+            headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"},
+        )  # fmt: skip
+        assert preflight.status == 200, preflight.body
+        assert preflight.header("Access-Control-Allow-Origin") == "*"
+        # A signature that verifies nowhere is still accepted with a warning, on the bucket the request names.
+        wrong = client.get_presigned_url(
+            Bucket=bucket, Key="doc.txt", Method="GET", Headers={"Host": f"gone-1.cos.{emu.region}.myqcloud.com"}
+        )
+        with caplog.at_level(logging.WARNING, logger="cos_ocr_emulator.auth"):
+            assert _fetch(wrong, emu.port).content == b"default bucket"
+        assert len([r for r in caplog.records if "mismatch" in r.getMessage()]) == 1

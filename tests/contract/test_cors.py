@@ -110,36 +110,80 @@ def test_matching_requests_carry_the_headers(emu: RunningEmulator, client: CosS3
     assert refused.header("Access-Control-Allow-Origin") == APP
 
 
+def _page_upload(emu: RunningEmulator, url: str, host: str, body: bytes) -> tuple[RawResponse, RawResponse]:
+    """What the browser does with a presigned PUT URL: the unsigned preflight, then the PUT itself, both
+    to the URL as it is (path and presigned query) with the page's Origin, under `host`."""
+    target = urlsplit(url)
+    path = target.path + "?" + target.query
+    answers: list[RawResponse] = []
+    conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=30)
+    try:
+        for method, headers, sent in (
+            ("OPTIONS", {"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type"},
+             None),
+            ("PUT", {"Content-Type": "image/jpeg"}, body),
+        ):  # fmt: skip
+            conn.request(method, path, body=sent, headers={"Host": host, "Origin": APP, **headers})
+            resp = conn.getresponse()
+            answers.append(RawResponse(resp.status, resp.reason, list(resp.getheaders()), resp.read()))
+    finally:
+        conn.close()
+    return answers[0], answers[1]
+
+
+def _assert_page_upload_served(pre: RawResponse, put: RawResponse) -> None:
+    assert pre.status == 200, pre.body
+    assert pre.header("Access-Control-Allow-Origin") == APP
+    assert pre.header("Access-Control-Max-Age") == "600"  # the bucket's rule, not some other bucket's
+    assert put.status == 200, put.body
+    assert put.header("Access-Control-Allow-Origin") == APP
+    assert put.header("Access-Control-Expose-Headers") == "ETag, x-cos-request-id"
+    assert put.header("ETag")
+
+
+def _stored(client: CosS3Client, bucket: str, key: str) -> tuple[bytes, str]:
+    got = client.get_object(Bucket=bucket, Key=key)
+    return got["Body"].get_raw_stream().read(), got["Content-Type"]
+
+
 def test_a_page_puts_through_a_presigned_url(emu: RunningEmulator, client: CosS3Client, bucket: str) -> None:
     client.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
     host = vhost(bucket)
     url = client.get_presigned_url(Bucket=bucket, Key="upload/photo.jpg", Method="PUT", Headers={"Host": host})
-    target = urlsplit(url)
-    path = target.path + "?" + target.query
-    # What the browser does: the preflight, then the PUT itself, both with the page's Origin.
-    conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=30)
-    try:
-        conn.request("OPTIONS", path, headers={
-            "Host": host, "Origin": APP, "Access-Control-Request-Method": "PUT",
-            "Access-Control-Request-Headers": "content-type",
-        })  # fmt: skip
-        pre = conn.getresponse()
-        pre.read()
-        assert pre.status == 200 and pre.getheader("Access-Control-Allow-Origin") == APP
-        conn.request(
-            "PUT", path, body=b"\xff\xd8jpeg", headers={"Host": host, "Origin": APP, "Content-Type": "image/jpeg"}
-        )
-        put = conn.getresponse()
-        put.read()
-        assert put.status == 200, put.status
-        assert put.getheader("Access-Control-Allow-Origin") == APP
-        assert put.getheader("Access-Control-Expose-Headers") == "ETag, x-cos-request-id"
-        assert put.getheader("ETag")
-    finally:
-        conn.close()
-    stored = client.get_object(Bucket=bucket, Key="upload/photo.jpg")
-    assert stored["Body"].get_raw_stream().read() == b"\xff\xd8jpeg"
-    assert stored["Content-Type"] == "image/jpeg"
+    _assert_page_upload_served(*_page_upload(emu, url, host, b"\xff\xd8jpeg"))
+    assert _stored(client, bucket, "upload/photo.jpg") == (b"\xff\xd8jpeg", "image/jpeg")
+
+
+def test_a_page_puts_to_another_bucket_from_the_bare_host(
+    emu: RunningEmulator, client: CosS3Client, bucket: str
+) -> None:
+    """The README recipe as a page uses it: presigned for the bucket's host, fetched as is from 127.0.0.1.
+    The preflight (unsigned, but carrying the presigned query) must be answered from that bucket's rules,
+    and the PUT's Access-Control-* headers must be that bucket's, not the default bucket's (which has none)."""
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    key = f"{unique('up')}.jpg"
+    url = client.get_presigned_url(Bucket=bucket, Key=key, Method="PUT", Headers={"Host": vhost(bucket)})
+    assert urlsplit(url).hostname == "127.0.0.1"
+    _assert_page_upload_served(*_page_upload(emu, url, f"127.0.0.1:{emu.port}", b"\xff\xd8bare"))
+    assert _stored(client, bucket, key) == (b"\xff\xd8bare", "image/jpeg")
+
+
+def test_a_bare_host_preflight_only_moves_to_a_bucket_the_signature_names(
+    emu: RunningEmulator, client: CosS3Client, bucket: str
+) -> None:
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=RULES)
+    bare = f"127.0.0.1:{emu.port}"
+    # Signed for a GET, preflighted for a PUT: the signature names no bucket for this method.
+    get_url = client.get_presigned_url(Bucket=bucket, Key="x.jpg", Method="GET", Headers={"Host": vhost(bucket)})
+    # Signed for a host no bucket has.
+    nowhere = client.get_presigned_url(
+        Bucket=bucket, Key="x.jpg", Method="PUT", Headers={"Host": vhost(f"gone-{emu.settings.appid}")}
+    )
+    for url in (get_url, nowhere):
+        pre, _put = _page_upload(emu, url, bare, b"x")
+        # Left with the default bucket, which has no CORS rules.
+        assert_error(pre, 403, "AccessForbidden")
+        assert pre.header("Access-Control-Allow-Origin") is None
 
 
 @pytest.mark.parametrize(
