@@ -179,11 +179,7 @@ class SqliteStore(StoreCore):
             raise no_such_key(info.bucket, info.key) from None
 
     def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
-        with self._writing() as (tx, dropped):
-            self._bucket(tx, bucket)
-            outcome, old = remove(tx, bucket, key, version_id, to_dt(self._now()), self._ids.version_id)
-            dropped.extend(b for b in old if b)
-        return outcome
+        return self.delete_objects(bucket, [(key, version_id)])[0]
 
     def list_versions(
         self,
