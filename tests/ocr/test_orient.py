@@ -147,7 +147,9 @@ def dense_page(angle_cw: float) -> Image.Image:
     page = Image.new("L", (1000, 1000), 255)
     draw = ImageDraw.Draw(page)
     for row in range(30):
-        draw.text((30, 20 + row * 32), "Dense pages are where the coarse skew search samples its points", font=font, fill=0)
+        draw.text(
+            (30, 20 + row * 32), "Dense pages are where the coarse skew search samples its points", font=font, fill=0
+        )
     return page.rotate(-angle_cw, resample=Image.Resampling.BICUBIC, fillcolor=255)
 
 
