@@ -181,7 +181,20 @@ class OcrService:
         if attempt is None or quarter != 0:
             confidence = found.script_confidence if found else 0.0
             attempt = self._attempt(page, quarter, script, job, confidence, skew=skew if quarter == 0 else None)
-        if not sure and turns.doubtful(attempt.raw):
+        doubtful = turns.doubtful(attempt.raw)
+        if doubtful and not profile.osd and has_osd:
+            # efficient and fast skip OSD while the reading is plausible. A doubtful one asks OSD
+            # first: on a page of text it is sure at a fraction of the cost of the four turn
+            # readings (which, in fast's one-block mode, cost seconds on sideways text).
+            if found is None:
+                job.remaining()
+                with _engine_errors(limit):
+                    found = self.engine.detect_orientation(page.convert("L"), script=False)
+            sure = found is not None and found.confidence >= orient.MIN_OSD_CONFIDENCE
+            if found is not None and sure and found.degrees != quarter:
+                quarter = found.degrees
+                attempt = self._attempt(page, quarter, script, job)
+        if not sure and doubtful:
             # OSD cannot vouch for the orientation and the reading looks turned: compare the turns.
             turn = turns.best_turn(quarter, *self._cheap_readers(page, quarter, attempt.code, job))
             if turn != quarter:
