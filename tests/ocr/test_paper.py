@@ -1,5 +1,7 @@
-"""Paper isolation (ocr/paper.py) and where the pipeline runs it: found on a thumbnail, skipped when the
-border is already paper, painted only after a big photo has been scaled down, on the grey page."""
+"""What the pipeline does before reading, and what it costs: paper isolation (ocr/paper.py) found on a
+thumbnail, skipped when the border is already paper, painted only after a big photo has been scaled
+down, on the grey page; efficient/fast asking OSD before reading the turns. Observed through the
+images the pipeline hands on, never through timing."""
 
 from __future__ import annotations
 
@@ -115,3 +117,24 @@ def test_a_big_photo_is_painted_and_rotated_only_after_the_downscale(
         assert width * height < full / 1.9, (width, height)
     if kind == "general":
         assert result.angle == pytest.approx(3.0, abs=0.3)  # the skew measured on the small copy was applied
+
+
+@pytest.mark.parametrize("kind", ["efficient", "fast"])
+def test_a_turned_page_in_efficient_and_fast_asks_osd_before_reading_the_turns(
+    kind: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a full page OSD is sure, so the page is read twice (as sent, then turned) instead of also
+    # reading a band of it in each of the four turns (seconds in fast's one-block mode).
+    sizes: list[tuple[int, int]] = []
+    real = service.engine.recognize
+
+    def recognize(image: Image.Image, plan: Any) -> Any:
+        sizes.append(image.size)
+        return real(image, plan)
+
+    monkeypatch.setattr(service.engine, "recognize", recognize)
+    fx = manifest["rot90_en.png"]
+    result = service.recognize_sync(fx.data(), OcrRequest(type=kind))
+    assert result.angle == 90.0
+    assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
+    assert sizes == [(760, 1000), (1000, 760)]
