@@ -149,13 +149,19 @@ class OcrService:
                 f"type={req.type} cannot read a PDF; PDF recognition (ispdf=true) is for type general or fast.",
             )
         loaded = imaging.load(data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber)
-        # Tesseract reads grey: converting once here makes every later step (isolation, scaling,
-        # rotation: a third of the pixels) cheaper. Only a neural engine wants the colours.
-        page = loaded.image if self.engine.wants_colour else loaded.image.convert("L")
-        profile = job.profile
+        page, profile = loaded.image, job.profile
+        # Tesseract reads grey: converted first, a big page's or a photo's scaling, painting and
+        # rotation handle a third of the pixels. A small page with nothing to paint stays in colour
+        # until it is read, so its pixels are exactly those its CER bounds were set on (Tesseract's
+        # reading of handwriting swings with sub-grey-level differences).
+        grey = not self.engine.wants_colour
+        if grey and max(page.size) > DOWNSCALE_PAGES_ABOVE:
+            page = page.convert("L")
         # Where the paper is, is found on a thumbnail; the table is painted only after a big photo
         # has been scaled down (to its text size, and at once to the type's page size).
         found_paper = paper.find_paper(page)
+        if grey and found_paper is not None:
+            page = page.convert("L")
         prescale, skew = _prescale(page, found_paper)
         if profile.max_side is not None:
             prescale = min(prescale, imaging.downscale_factor(page, profile.max_side))
