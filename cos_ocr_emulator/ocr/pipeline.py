@@ -1,8 +1,9 @@
 """`OcrService`: the one entry point of the HTTP handler, bytes + OcrRequest -> OcrResult.
 
 Steps, all on an OCR worker thread (never on the event loop; at most `ocr_workers` at once), within
-`ocr_timeout` seconds: limits and decoding (image.py) -> a photographed page isolated from its table
--> orientation (OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew
+`ocr_timeout` seconds: limits and decoding (image.py) -> a photographed page's paper found on a
+thumbnail (paper.py) -> a big page scaled to its text size, and only then its table painted ->
+orientation (OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew
 (orient.py) -> the type's resolution and pixel filters -> Tesseract (engine/) -> boxes mapped back
 to the original image.
 
@@ -11,16 +12,17 @@ The five API types are different trade-offs, not aliases (docs/ocr-types.md has 
   first and OSD quarter turns are detected only when that reading is unsure or runs vertically.
 - accurate: as general plus deskew beyond 0.1°, text under 20 px upscaled to ~40 px lines, and
   always a second pass with Leptonica's Otsu thresholding; the pass with more confident text wins.
-- efficient: no OSD or deskew, grayscale, pages above 2400 px scaled down, PSM 3.
-- fast: no OSD or deskew, grayscale, pages above 1600 px scaled down, one uniform block (PSM 6).
+- efficient: no deskew, grayscale, pages above 2400 px scaled down, PSM 3; OSD only when the
+  reading is doubtful.
+- fast: as efficient but pages above 1600 px scaled down, one uniform block (PSM 6).
 - handwriting: OSD and deskew, then denoise + Sauvola binarization + ruled-line removal, PSM 6,
   and a second pass on the plain grayscale page when the first one is unsure.
   fast and handwriting switch to PSM 3 on a page with column gutters (image.column_count), so
   that no line reads across a gutter.
-Every type reads a page turned a quarter or half turn: when OSD (or, for efficient and fast, which
-skip OSD) cannot vouch for the orientation and the reading looks doubtful, the turns are compared
-by cheap readings. On pages over 2000 px every type first scales text lines taller than 50 px down
-to ~40 px, so a 12-megapixel photo costs each type about what a phone screenshot costs.
+Every type reads a page turned a quarter or half turn: when OSD cannot vouch for the orientation
+and the reading looks doubtful, the turns are compared by cheap readings. On pages over 2000 px
+every type first scales text lines taller than 50 px down to ~40 px, so a 12-megapixel photo costs
+each type about what a phone screenshot costs.
 """
 
 from __future__ import annotations
