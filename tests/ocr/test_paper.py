@@ -1,6 +1,6 @@
 """What the pipeline does before reading, and what it costs: paper isolation (ocr/paper.py) found on a
 thumbnail, skipped when the border is already paper, painted only after a big photo has been scaled
-down, on the grey page; efficient/fast asking OSD before reading the turns. Observed through the
+down, a big one in grey; efficient/fast asking OSD before reading the turns. Observed through the
 images the pipeline hands on, never through timing."""
 
 from __future__ import annotations
@@ -90,13 +90,14 @@ def test_a_white_bordered_page_is_never_painted(spy: Spy, service: OcrService, m
     assert spy["paint"] == []
 
 
-def test_a_photo_on_a_table_is_painted_and_deskewed_in_grey(
+def test_a_photo_on_a_table_is_painted_and_deskewed(
     spy: Spy, service: OcrService, manifest: dict[str, Fixture]
 ) -> None:
     fx = manifest["photo_en.jpg"]
     result = service.recognize_sync(fx.data(), OcrRequest(type="general"))
-    assert spy["paint"] == [("L", (1000, 700))]
-    assert [mode for mode, _ in spy["rotate"]] == ["L"]  # the 2.5° deskew, on the grey page
+    # A page of ordinary size keeps its colours until it is read (pipeline.recognize_sync says why).
+    assert spy["paint"] == [("RGB", (1000, 700))]
+    assert [mode for mode, _ in spy["rotate"]] == ["RGB"]  # the 2.5° deskew
     assert result.angle == pytest.approx(2.5, abs=0.3)
     assert fx.text is not None and cer(result.text, fx.text) <= 0.01, result.text
 
