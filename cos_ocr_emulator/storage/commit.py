@@ -1,20 +1,25 @@
 """Group commit: writes of new bytes that arrive together share one fsync'd SQLite commit.
 
-A durable PUT waits on the disk three times: the fsync of its bytes, the fsync of the directory that
-names its blob, and the fsync of the WAL at COMMIT. The first two run in the writer's own thread,
-alongside everyone else's (`BlobDir.sync_staged`, `BlobDir.place`). The COMMIT is serial by nature
+A durable PUT waits on the disk at the fsync of the WAL at COMMIT (and, for a body stored as a file,
+at the fsyncs of its bytes and of the directory that names it, which run in the writer's own thread,
+alongside everyone else's: `BlobDir.sync_staged`, `BlobDir.place`). The COMMIT is serial by nature
 (one writer at a time), so one request per commit would cap durable PUTs at one per WAL fsync however
-many clients write at once. Here commits are shared: a thread with a write queues it, and if no commit
-is running it becomes the leader and commits everything queued, itself included, as one transaction,
-each write inside its own SAVEPOINT (a write that raises, e.g. NoSuchUpload, is rolled back alone and
-gets its own error). One COMMIT makes the batch durable; then blobs no row names any more are
-unlinked, under the writer lock. Followers sleep until their batch is done and return their own
-result. No write returns before the COMMIT that holds it, so the guarantee is the one-at-a-time
-guarantee: an acknowledged write survives kill -9.
+many clients write at once. Here commits are shared: a write is queued for one committer thread,
+which takes everything queued as one transaction, each write inside its own SAVEPOINT (a write that
+raises, e.g. NoSuchUpload, is rolled back alone and gets its own error). A small body travels with its
+write and is inserted in the same SAVEPOINT (storage/inline.py). One COMMIT makes the batch durable;
+inline bodies no row names any more are deleted inside it, blob files after it, under the writer lock.
+
+A writer waits in one of two ways: a thread blocks on an event (`run`), a coroutine awaits a future
+(`run_async`: a small PUT needs no worker thread at all, and the committer wakes each event loop once
+per batch, not once per write). No write is reported done before the COMMIT that holds it, so the
+guarantee is the one-at-a-time guarantee: an acknowledged write survives kill -9.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -33,16 +38,18 @@ MAX_BATCH = 64  # writes per commit: bounds how long the first of them waits for
 
 
 class _Job(Generic[T]):
-    __slots__ = ("blob_id", "done", "dropped", "error", "result", "wake", "write")
+    __slots__ = ("blob_id", "data", "dropped", "error", "event", "future", "loop", "result", "write")
 
-    def __init__(self, blob_id: str, write: Write[T], lock: threading.Lock) -> None:
-        self.wake = threading.Condition(lock)  # one per job: a batch wakes its own writers only
+    def __init__(self, blob_id: str, write: Write[T], data: bytes | None) -> None:
         self.blob_id = blob_id
         self.write = write
+        self.data = data  # an inline body to insert with the write (None: the blob is a placed file)
         self.dropped: list[str] = []
-        self.done = False
         self.result: T | None = None
         self.error: BaseException | None = None
+        self.event: threading.Event | None = None  # a blocked thread waits on this ...
+        self.loop: asyncio.AbstractEventLoop | None = None  # ... or a coroutine on this loop's future
+        self.future: asyncio.Future[None] | None = None
 
     def outcome(self) -> T:
         if self.error is not None:
@@ -50,62 +57,104 @@ class _Job(Generic[T]):
         return self.result  # type: ignore[return-value]  # set whenever error is None
 
 
+def _resolve(jobs: list[_Job[object]]) -> None:
+    """On the event loop: wake the coroutines of a finished batch."""
+    for job in jobs:
+        assert job.future is not None
+        if not job.future.done():
+            job.future.set_result(None)
+
+
 class GroupCommit:
     def __init__(self, db: MetaDB, blobs: BlobDir) -> None:
         self._db = db
         self._blobs = blobs
-        self._lock = threading.Lock()
+        self._cond = threading.Condition(threading.Lock())
         self._queue: list[_Job[object]] = []
-        self._leading = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name="cos-emulator-commit", daemon=True)
+        self._thread.start()
 
-    def run(self, blob_id: str, write: Write[T]) -> T:
-        """Run `write` for the placed blob `blob_id` in a committed transaction; blocks until that
-        transaction is durable. Raises what `write` raised (then nothing it did is kept)."""
-        job: _Job[T] = _Job(blob_id, write, self._lock)
-        with self._lock:
-            self._queue.append(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
-            while not job.done:
-                if self._leading:
-                    job.wake.wait()
-                    continue
-                self._leading = True
-                batch = self._queue[:MAX_BATCH]
-                del self._queue[:MAX_BATCH]
-                self._lock.release()
-                try:
-                    self._commit(batch)
-                finally:
-                    self._lock.acquire()
-                    self._leading = False
-                    for done in batch:
-                        done.wake.notify()
-                    if self._queue:  # the next waiting writer leads the next batch
-                        self._queue[0].wake.notify()
+    def run(self, blob_id: str, write: Write[T], data: bytes | None = None) -> T:
+        """Run `write` for the blob `blob_id` (placed as a file, or `data` to store inline) in a committed
+        transaction; blocks until that transaction is durable. Raises what `write` raised (then nothing
+        it did is kept)."""
+        job: _Job[T] = _Job(blob_id, write, data)
+        job.event = threading.Event()
+        self._submit(job)
+        job.event.wait()
         return job.outcome()
 
+    async def run_async(self, blob_id: str, write: Write[T], data: bytes | None = None) -> T:
+        """`run` for a coroutine: awaits the durable commit without occupying a thread. If the caller is
+        cancelled the write still commits or fails on its own (as a write in a worker thread would); it
+        was never acknowledged."""
+        loop = asyncio.get_running_loop()
+        job: _Job[T] = _Job(blob_id, write, data)
+        job.loop, job.future = loop, loop.create_future()
+        self._submit(job)
+        await asyncio.shield(job.future)
+        return job.outcome()
+
+    def _submit(self, job: _Job[T]) -> None:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the store is closed")
+            self._queue.append(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
+            if len(self._queue) == 1:  # the committer may be idle
+                self._cond.notify()
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the committer thread."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+
+    def _serve(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return  # closed and drained
+                batch = self._queue[:MAX_BATCH]
+                del self._queue[:MAX_BATCH]
+            try:
+                self._commit(batch)
+            finally:  # whatever happened, nobody may be left waiting
+                self._wake(batch)
+
+    @staticmethod
+    def _wake(batch: list[_Job[object]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job[object]]] = {}
+        for job in batch:
+            if job.loop is None:
+                assert job.event is not None
+                job.event.set()
+            else:
+                by_loop.setdefault(job.loop, []).append(job)
+        for loop, jobs in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_resolve, jobs)
+
     def _commit(self, batch: list[_Job[object]]) -> None:
-        """Never raises: each job carries its own outcome (the leader may not even be in `batch`)."""
+        """Never raises: each job carries its own outcome."""
         try:
             with self._db.lock:
                 with self._db.tx(write=True) as tx:
                     for job in batch:
                         try:
                             with tx.savepoint():
+                                if job.data is not None:
+                                    tx.put_inline(job.blob_id, job.data)
                                 job.result = job.write(tx, job.blob_id, job.dropped)
                         except Exception as exc:
                             job.error, job.dropped = exc, []
-                    dropped = {b for job in batch for b in job.dropped if b}
                     # Checked inside the transaction, so against exactly what the COMMIT makes durable.
-                    unused = {b for b in dropped if not tx.is_referenced(b)}
-                for blob_id in unused:
-                    try:
-                        self._blobs.unlink(blob_id)
-                    except OSError:  # the write already committed; gc at the next open retries
-                        log.exception("could not remove unreferenced blob %s", blob_id)
+                    files = tx.release(b for job in batch for b in job.dropped)
+                self._blobs.unlink_all(files)
         except BaseException as exc:  # the batch as a whole failed (the COMMIT): all of it
             for job in batch:
                 if job.error is None:
                     job.error = exc
-        finally:
-            for job in batch:
-                job.done = True

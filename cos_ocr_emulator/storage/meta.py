@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from cos_ocr_emulator.storage.inline import InlineTx
 from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
 from cos_ocr_emulator.storage.rows import (
     OBJECT_COLS,
@@ -43,7 +44,7 @@ class PartRow:
     md5_hex: str
 
 
-class MetaTx(VersionTx):
+class MetaTx(VersionTx, InlineTx):
     """The SQL, usable only inside `MetaDB.tx()` (which holds the lock and the transaction)."""
 
     buckets_changed = False  # set by the statements that add or remove buckets (MetaDB's name cache)
@@ -235,6 +236,16 @@ class MetaTx(VersionTx):
         )
         return bool(self._c.execute(sql, (blob_id, blob_id, blob_id)).fetchone()[0])
 
+    def release(self, blob_ids: Iterable[str | None]) -> set[str]:
+        """Of `blob_ids` (bodies some row stopped naming), those no row names any more: inline ones are
+        deleted here, in this transaction; the others, blob files, are returned for the caller to unlink
+        once the transaction has committed."""
+        files: set[str] = set()
+        for blob_id in {b for b in blob_ids if b}:
+            if not self.is_referenced(blob_id) and not self.drop_inline(blob_id):
+                files.add(blob_id)
+        return files
+
     def referenced_blobs(self) -> set[str]:
         rows = self._c.execute(
             "SELECT blob_id FROM objects UNION SELECT blob_id FROM parts"
@@ -261,7 +272,7 @@ class MetaTx(VersionTx):
 
     def clear(self) -> None:
         self.buckets_changed = True
-        for table in ("parts", "uploads", "objects", "object_versions", "bucket_configs", "buckets"):
+        for table in ("parts", "uploads", "objects", "object_versions", "bucket_configs", "buckets", "inline_bodies"):
             self._c.execute(f"DELETE FROM {table}")
 
 

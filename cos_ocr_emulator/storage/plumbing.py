@@ -38,20 +38,22 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket
 from cos_ocr_emulator.ids import IdSource
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
-from cos_ocr_emulator.storage.commit import GroupCommit
+from cos_ocr_emulator.storage.commit import GroupCommit, Write
+from cos_ocr_emulator.storage.inline import INLINE_MAX
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx
 from cos_ocr_emulator.storage.models import BucketInfo, NewObject, ObjectInfo, StagedBody, UploadInfo
 from cos_ocr_emulator.storage.rows import to_dt
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def quote_etag(md5_hex: str) -> str:
@@ -108,41 +110,48 @@ class StoreCore:
 
     @contextmanager
     def _writing(self) -> Iterator[tuple[MetaTx, list[str]]]:
-        """One write transaction; blob ids appended to the list are released after the commit."""
+        """One write transaction; bodies whose ids are appended to the list are released with it (inline
+        ones inside it, blob files right after the commit)."""
         dropped: list[str] = []
         with self._db.lock:
             with self._db.tx(write=True) as tx:
                 yield tx, dropped
-            self._release(dropped)
+                files = tx.release(dropped)
+            self._blobs.unlink_all(files)
 
-    def _release(self, blob_ids: Iterable[str | None]) -> None:
-        """Unlink blobs no row references any more. Holding the lock keeps `publish` from re-adopting
-        one between the check and the unlink."""
-        with self._db.tx() as tx:
-            unused = {b for b in blob_ids if b is not None and not tx.is_referenced(b)}
-        for blob_id in unused:
-            try:
-                self._blobs.unlink(blob_id)
-            except OSError:  # the write already committed; gc at the next open retries
-                log.exception("could not remove unreferenced blob %s", blob_id)
-
-    def _publish_and_write(self, staged: StagedBody, write: Callable[[MetaTx, str, list[str]], None]) -> None:
-        """Make `staged` durable and place it (in the caller's thread, alongside other writers' fsyncs),
-        then run `write(tx, blob_id, dropped)` in a group commit (storage/commit.py)."""
+    def _publish_and_write(self, staged: StagedBody, write: Write[T]) -> T:
+        """Make `staged` durable and run `write(tx, blob_id, dropped)` in a group commit
+        (storage/commit.py). A body held in memory is inserted inline in that same commit; a spooled one
+        is fsynced and placed first, in the caller's thread, alongside other writers' fsyncs."""
+        if staged.data is not None:
+            return self._commits.run(staged.sha256_hex, write, staged.data)
         blob_id: str | None = None
         committed = False
         try:
             self._blobs.sync_staged(staged)
             blob_id = self._blobs.place(staged)
-            self._commits.run(blob_id, write)
+            result = self._commits.run(blob_id, write)
             committed = True
+            return result
         finally:
             if blob_id is not None:
                 self._blobs.settle(blob_id)
                 if not committed:
-                    with self._db.lock:  # no commit may slip between the check and the unlink
-                        self._release([blob_id])  # the row never committed; drop the fresh blob
+                    with self._writing() as (_, dropped):  # no commit may slip between check and unlink
+                        dropped.append(blob_id)  # the row never committed; drop the fresh blob
             self._blobs.discard(staged)
+
+    async def _write_inline(self, staged: StagedBody, write: Write[T]) -> T:
+        """`_publish_and_write` for a body held in memory, awaited on the event loop: no worker thread."""
+        assert staged.data is not None
+        return await self._commits.run_async(staged.sha256_hex, write, staged.data)
+
+    def _read_body(self, blob_id: str, size: int, start: int, end: int) -> bytes | None:
+        """Bytes [start, end] of an inline body (None: not stored inline; it is a file)."""
+        if size > INLINE_MAX:
+            return None
+        with self._db.single() as tx:
+            return tx.read_inline(blob_id, start, end)
 
     @staticmethod
     def _bucket(tx: MetaTx, name: str) -> BucketInfo:
@@ -160,17 +169,30 @@ class StoreCore:
 
     # --- bodies -------------------------------------------------------------------------------
     async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
-        return await self._blobs.stage(chunks, max_size=max_size)
+        return await self._blobs.stage(chunks, max_size=max_size, inline_max=INLINE_MAX)
 
     def discard(self, staged: StagedBody) -> None:
         self._blobs.discard(staged)
 
     # --- admin --------------------------------------------------------------------------------
+    def body_ids(self) -> tuple[set[str], set[str]]:
+        """(ids of blob files, ids of inline bodies): every body the data directory holds (for tests and
+        diagnostics: a body no row names is a leak)."""
+        with self._db.lock:
+            with self._db.tx() as tx:
+                inline = tx.inline_ids()
+            return self._blobs.ids(), inline
+
     def gc(self) -> GcReport:
         """Remove temp files and unreferenced blobs (crash leftovers). Called at open; only safe while
         no request is staging a body."""
-        with self._db.lock, self._db.tx() as tx:
-            return self._blobs.gc(tx.referenced_blobs())
+        with self._db.lock:
+            with self._db.tx(write=True) as tx:
+                dropped = tx.drop_unreferenced_inline()
+                referenced = tx.referenced_blobs()
+            if dropped:
+                log.info("storage gc: removed %d unreferenced inline bodies", dropped)
+            return self._blobs.gc(referenced)
 
     def reset(self) -> None:
         # Blobs go after the commit, under the same lock: a failed commit must not lose bytes.
@@ -183,6 +205,7 @@ class StoreCore:
         """Close the database, release the directory lock, and (memory mode) delete everything."""
         if self._lock_fd is None:
             return
+        self._commits.close()
         self._db.close()
         os.close(self._lock_fd)  # closing the descriptor releases the flock
         self._lock_fd = None
