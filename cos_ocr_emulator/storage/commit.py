@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -69,8 +70,9 @@ class GroupCommit:
     def __init__(self, db: MetaDB, blobs: BlobDir) -> None:
         self._db = db
         self._blobs = blobs
-        self._cond = threading.Condition(threading.Lock())
-        self._queue: list[_Job[object]] = []
+        # A C queue: a put wakes the idle committer with one lock release, no Python-level Condition.
+        self._queue: queue.SimpleQueue[_Job[object] | None] = queue.SimpleQueue()  # None: stop
+        self._closing = threading.Lock()
         self._closed = False
         self._thread = threading.Thread(target=self._serve, name="cos-emulator-commit", daemon=True)
         self._thread.start()
@@ -97,33 +99,51 @@ class GroupCommit:
         return job.outcome()
 
     def _submit(self, job: _Job[T]) -> None:
-        with self._cond:
-            if self._closed:
-                raise RuntimeError("the store is closed")
-            self._queue.append(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
-            if len(self._queue) == 1:  # the committer may be idle
-                self._cond.notify()
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        self._queue.put(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
 
     def close(self) -> None:
         """Commit what is queued, then stop the committer thread."""
-        with self._cond:
+        with self._closing:
+            if self._closed:
+                return
             self._closed = True
-            self._cond.notify()
+            self._queue.put(None)
         self._thread.join()
 
     def _serve(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
-                if not self._queue:
-                    return  # closed and drained
-                batch = self._queue[:MAX_BATCH]
-                del self._queue[:MAX_BATCH]
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < MAX_BATCH:  # everything that queued up during the previous commit
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stopping = True
+                    break
+                batch.append(job)
             try:
                 self._commit(batch)
             finally:  # whatever happened, nobody may be left waiting
                 self._wake(batch)
+        self._refuse_leftovers()
+
+    def _refuse_leftovers(self) -> None:
+        """Jobs that raced `close` and queued behind the stop: they fail, nobody waits forever."""
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None:
+                job.error = RuntimeError("the store is closed")
+                self._wake([job])
 
     @staticmethod
     def _wake(batch: list[_Job[object]]) -> None:
@@ -143,18 +163,25 @@ class GroupCommit:
         try:
             with self._db.lock:
                 with self._db.tx(write=True) as tx:
-                    for job in batch:
-                        try:
-                            with tx.savepoint():
-                                if job.data is not None:
-                                    tx.put_inline(job.blob_id, job.data)
-                                job.result = job.write(tx, job.blob_id, job.dropped)
-                        except Exception as exc:
-                            job.error, job.dropped = exc, []
+                    if len(batch) == 1:  # alone, its error rolls back the transaction: no SAVEPOINT needed
+                        _apply(tx, batch[0])
+                    else:
+                        for job in batch:
+                            try:
+                                with tx.savepoint():
+                                    _apply(tx, job)
+                            except Exception as exc:
+                                job.error, job.dropped = exc, []
                     # Checked inside the transaction, so against exactly what the COMMIT makes durable.
                     files = tx.release(b for job in batch for b in job.dropped)
                 self._blobs.unlink_all(files)
-        except BaseException as exc:  # the batch as a whole failed (the COMMIT): all of it
+        except BaseException as exc:  # the batch as a whole failed (the COMMIT, or a lone write): all of it
             for job in batch:
                 if job.error is None:
                     job.error = exc
+
+
+def _apply(tx: MetaTx, job: _Job[object]) -> None:
+    if job.data is not None:
+        tx.put_inline(job.blob_id, job.data)
+    job.result = job.write(tx, job.blob_id, job.dropped)
