@@ -32,9 +32,17 @@ class InlineTx:
         """Store a body (a no-op if the same content is already stored: content-addressed)."""
         self._c.execute("INSERT OR IGNORE INTO inline_bodies (blob_id, data) VALUES (?, ?)", (blob_id, data))
 
-    def drop_inline(self, blob_id: str) -> bool:
-        """Delete an unreferenced body; False if it is not stored inline (then it is a file)."""
-        return self._c.execute("DELETE FROM inline_bodies WHERE blob_id = ?", (blob_id,)).rowcount > 0
+    def drop_inline_if_unreferenced(self, blob_id: str) -> bool:
+        """Delete an inline body if no row names it; False if it is still named or not stored inline."""
+        return (
+            self._c.execute(
+                "DELETE FROM inline_bodies WHERE blob_id = ?1 AND NOT EXISTS (SELECT 1 FROM objects WHERE"
+                " blob_id = ?1) AND NOT EXISTS (SELECT 1 FROM parts WHERE blob_id = ?1) AND NOT EXISTS"
+                " (SELECT 1 FROM object_versions WHERE blob_id = ?1)",
+                (blob_id,),
+            ).rowcount
+            > 0
+        )
 
     def read_inline(self, blob_id: str, start: int, end: int) -> bytes | None:
         """Bytes [start, end] (inclusive) of an inline body, or None if it is not stored inline."""

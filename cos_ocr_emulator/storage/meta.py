@@ -242,8 +242,8 @@ class MetaTx(VersionTx, InlineTx):
         once the transaction has committed."""
         files: set[str] = set()
         for blob_id in {b for b in blob_ids if b}:
-            if not self.is_referenced(blob_id) and not self.drop_inline(blob_id):
-                files.add(blob_id)
+            if not self.drop_inline_if_unreferenced(blob_id) and not self.is_referenced(blob_id):
+                files.add(blob_id)  # not inline (or still named): a file, or nothing to do
         return files
 
     def referenced_blobs(self) -> set[str]:

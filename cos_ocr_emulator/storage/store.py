@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from cos_ocr_emulator.errors import CosError, no_such_key
+from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
 from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
 from cos_ocr_emulator.storage.blobs import READ_CHUNK
 from cos_ocr_emulator.storage.commit import Write
@@ -69,9 +69,13 @@ class SqliteStore(StoreCore):
 
     # --- bucket configuration documents -------------------------------------------------------
     def get_bucket_config(self, bucket: str, name: str) -> str | None:
-        with self._db.tx() as tx:
-            self._bucket(tx, bucket)
-            return tx.get_config(bucket, name)
+        # Asked on every PUT (encryption): one SELECT when a document exists, no transaction. A document
+        # can only exist while its bucket does, so the bucket is looked up only when there is none.
+        with self._db.single() as tx:
+            document = tx.get_config(bucket, name)
+            if document is None:
+                self._bucket(tx, bucket)
+            return document
 
     def bucket_configs(self, bucket: str) -> dict[str, str]:
         with self._db.tx() as tx:
@@ -101,8 +105,10 @@ class SqliteStore(StoreCore):
         info = self._info(bucket, key, new, staged.size, quote_etag(staged.md5_hex), staged.crc64, staged.sha256_hex)
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> ObjectInfo:
-            self._bucket(tx, bucket)
-            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id)
+            exists, versioning = tx.bucket_versioning(bucket)
+            if not exists:
+                raise no_such_bucket(bucket)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id, versioning)
             dropped.extend(b for b in old if b)
             return new_info
 
