@@ -180,7 +180,7 @@ def _fresh_id(tx: MetaTx, bucket: str, key: str, new_id: Callable[[], str]) -> s
 
 
 def install(
-    tx: MetaTx, info: ObjectInfo, md5_hex: str, new_id: Callable[[], str], state: str | None | Lookup = LOOKUP
+    tx: MetaTx, info: ObjectInfo, md5_hex: str, new_id: Callable[[], str], state: str | Lookup | None = LOOKUP
 ) -> tuple[ObjectInfo, list[str | None]]:
     """Make `info` the current version of its key; returns it with its version id, and blobs to release.
     `new_id` makes version ids (IdSource.version_id); `state` is the bucket's versioning state if the
