@@ -78,7 +78,7 @@ class MetaTx(VersionTx, InlineTx):
         return bool(self._c.execute(sql, (name, name, name)).fetchone()[0])
 
     def delete_bucket(self, name: str) -> None:
-        self.buckets_changed = True
+        self.buckets_changed = self.configs_changed = True
         self._c.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
         self._c.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
@@ -255,6 +255,7 @@ class MetaTx(VersionTx, InlineTx):
 
     def purge_bucket(self, bucket: str) -> list[str]:
         """Delete a bucket's contents (not the bucket); returns every blob id its rows named."""
+        self.configs_changed = True
         blobs = [
             str(r[0])
             for r in self._c.execute(
@@ -271,7 +272,7 @@ class MetaTx(VersionTx, InlineTx):
         return blobs
 
     def clear(self) -> None:
-        self.buckets_changed = True
+        self.buckets_changed = self.configs_changed = True
         for table in ("parts", "uploads", "objects", "object_versions", "bucket_configs", "buckets", "inline_bodies"):
             self._c.execute(f"DELETE FROM {table}")
 
@@ -292,6 +293,10 @@ class MetaDB:
         # request on a bare host; reloaded after any commit that added or removed a bucket.
         self._bucket_names: frozenset[str] | None = None
         self._bucket_generation = 0
+        # Bucket configuration documents (encryption is asked by every PUT; ACL, CORS, policy often), by
+        # (bucket, name); None: the bucket has no such document. Filled by the store, replaced with an
+        # empty dict after any commit that changed a document or removed a bucket.
+        self.configs: dict[tuple[str, str], str | None] = {}
         self._conn = _connect(path)
         if path is not None:
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -325,6 +330,8 @@ class MetaDB:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            if tx.configs_changed:
+                self.configs = {}  # a reader still filing into the old dict files into nothing
             if tx.buckets_changed:
                 self._bucket_generation += 1
                 self._bucket_names = None

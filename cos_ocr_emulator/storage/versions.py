@@ -50,6 +50,7 @@ class VersionTx:
     """SQL for `object_versions` and `bucket_configs`; mixed into `MetaTx` (one connection, one transaction)."""
 
     _c: sqlite3.Connection
+    configs_changed = False  # set by the statements that change bucket_configs (MetaDB's config cache)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
@@ -75,11 +76,13 @@ class VersionTx:
         return (False, None) if row is None else (True, row[0])
 
     def put_config(self, bucket: str, name: str, document: str) -> None:
+        self.configs_changed = True
         self._c.execute(
             "INSERT OR REPLACE INTO bucket_configs (bucket, name, document) VALUES (?, ?, ?)", (bucket, name, document)
         )
 
     def delete_config(self, bucket: str, name: str) -> bool:
+        self.configs_changed = True
         cur = self._c.execute("DELETE FROM bucket_configs WHERE bucket = ? AND name = ?", (bucket, name))
         return cur.rowcount > 0
 
