@@ -18,7 +18,8 @@ from cos_ocr_emulator.storage.blobs import READ_CHUNK
 from cos_ocr_emulator.storage.commit import Write
 from cos_ocr_emulator.storage.completion import check_completion, multipart_etag
 from cos_ocr_emulator.storage.inline import INLINE_MAX
-from cos_ocr_emulator.storage.meta import MetaTx, PartRow, list_objects
+from cos_ocr_emulator.storage.listing import list_objects
+from cos_ocr_emulator.storage.meta import MetaTx, PartRow
 from cos_ocr_emulator.storage.models import (
     BucketInfo,
     DeleteOutcome,
