@@ -90,12 +90,12 @@ class GroupCommit:
     async def run_async(self, blob_id: str, write: Write[T], data: bytes | None = None) -> T:
         """`run` for a coroutine: awaits the durable commit without occupying a thread. If the caller is
         cancelled the write still commits or fails on its own (as a write in a worker thread would); it
-        was never acknowledged."""
+        was never acknowledged, and `_resolve` leaves the cancelled future alone."""
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(blob_id, write, data)
         job.loop, job.future = loop, loop.create_future()
         self._submit(job)
-        await asyncio.shield(job.future)
+        await job.future
         return job.outcome()
 
     def _submit(self, job: _Job[T]) -> None:
