@@ -1,14 +1,16 @@
 """Content-addressed blob files: how object and part bytes reach the disk, atomically and durably.
 
-A body is spooled to `tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass.
+Receiving a body starts here too: one of at most the caller's `inline_max` bytes is kept in memory and
+digested whole (the store keeps it in the database, storage/inline.py). A larger body is spooled to
+`tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass.
 Before it is published it is fsynced (`sync_staged`, in the writer's own thread, so concurrent
-writers' fsyncs overlap); `place` renames it to `blobs/<sha256[:2]>/<sha256>` and `sync_dirs` fsyncs
-the directories that changed (once per batch of writes, storage/commit.py), so a blob file either
+writers' fsyncs overlap); `place` renames it to `blobs/<sha256[:2]>/<sha256>` and fsyncs the
+directory that names it, in the same thread, so a blob file either
 does not exist or holds exactly the bytes its name promises; identical bodies share one file (dedup).
 Which blobs are still needed is decided by the metadata database, not here.
 
 This module must never turn an object key into a path (names are SHA-256 hex only, checked), never
-read a whole body into memory, and never delete a blob on its own initiative: `unlink` and `gc` act
+hold a body larger than `inline_max` in memory, and never delete a blob on its own initiative: `unlink` and `gc` act
 only on ids the store has proven unreferenced, under the store's lock.
 """
 

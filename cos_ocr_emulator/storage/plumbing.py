@@ -2,13 +2,16 @@
 directory, database, crash leftovers), the write transaction and the order of a durable write, and
 closing. The operations themselves are in `store.py`.
 
-A write puts the two halves together in the only safe order. Bytes first: spooled to a temp file,
-fsynced, renamed into a content-addressed blob, directory fsynced. Then the SQLite row that points at
-the blob is committed. A crash between the two leaves an unreferenced blob or temp file, which `gc()`
-removes at the next open; it can never leave a row pointing at missing or partial bytes. A blob whose
-last row goes away (overwrite, delete, abort) is unlinked right after the commit. Writes that bring
-new bytes (put, part, complete) fsync their bytes and blob directory in their own thread and share
-the COMMIT with concurrent ones (storage/commit.py); each returns only once its own row is durable.
+A body of at most 64 KiB (storage/inline.py INLINE_MAX) is held in memory when it arrives and inserted
+into `inline_bodies` in the same transaction as the row that names it: one WAL commit makes both
+durable, with no file, rename or directory fsync. A larger body puts the two halves together in the
+only safe order. Bytes first: spooled to a temp file, fsynced, renamed into a content-addressed blob,
+directory fsynced. Then the SQLite row that points at the blob is committed. A crash between the two
+leaves an unreferenced blob or temp file, which `gc()` removes at the next open; it can never leave a
+row pointing at missing or partial bytes. A body whose last row goes away (overwrite, delete, abort)
+is released with that transaction: an inline one deleted inside it, a blob file unlinked right after
+the commit. Writes that bring new bytes (put, part, complete) share the COMMIT with concurrent ones
+(storage/commit.py); each returns only once its own row is durable.
 
 Memory mode is the same code with SQLite `:memory:` and the blob directory in a TemporaryDirectory
 (removed on close) and no fsyncs; it behaves identically except for surviving a restart.
@@ -18,11 +21,13 @@ On-disk layout (disk mode; `data_dir` = Settings.data_dir):
     data_dir/
     ├── LOCK                     flock()ed while a store has the directory open (one emulator per dir)
     ├── meta.sqlite3             SQLite, WAL, synchronous=FULL: schema_version, buckets, objects,
-    ├── meta.sqlite3-wal         uploads, parts, bucket_configs (schema.py); every object/part row
-    │                            names a blob by SHA-256
+    ├── meta.sqlite3-wal         uploads, parts, bucket_configs, object_versions, inline_bodies
+    │                            (schema.py); every object/part/version row names its body by SHA-256:
+    │                            an `inline_bodies` row (up to 64 KiB) or a blob file (larger, or
+    │                            written before schema version 4)
     ├── meta.sqlite3-shm
     ├── tmp/
-    │   └── <uuid4 hex>          a body being spooled; renamed or removed, leftovers wiped at open
+    │   └── <uuid4 hex>          a large body being spooled; renamed or removed, leftovers wiped at open
     └── blobs/
         └── <sha256[:2]>/
             └── <sha256>         immutable bytes, one file per distinct content, shared by rows
