@@ -2,8 +2,10 @@
 
 Implementations raise catalogue errors themselves (NoSuchBucket, NoSuchKey, NoSuchUpload,
 BucketNotEmpty, BucketAlreadyOwnedByYou, InvalidPart, InvalidPartOrder, EntityTooSmall), so no handler
-ever maps "not found" by hand. Methods are synchronous and thread-safe; handlers call the slow ones
-(stage, put, complete, copy) through a worker thread. Keys are opaque strings and never become paths.
+ever maps "not found" by hand. Methods are synchronous and thread-safe (except `stage` and the `*_async`
+writes of a body held in memory, which are awaited on the event loop); handlers reach them through
+`storage/facade.py`, which decides which calls hop to a worker thread. Keys are opaque strings and
+never become paths.
 """
 
 from __future__ import annotations
