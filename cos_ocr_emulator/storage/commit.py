@@ -11,9 +11,11 @@ write and is inserted in the same SAVEPOINT (storage/inline.py). One COMMIT make
 inline bodies no row names any more are deleted inside it, blob files after it, under the writer lock.
 
 A writer waits in one of two ways: a thread blocks on an event (`run`), a coroutine awaits a future
-(`run_async`: a small PUT needs no worker thread at all, and the committer wakes each event loop once
-per batch, not once per write). No write is reported done before the COMMIT that holds it, so the
-guarantee is the one-at-a-time guarantee: an acknowledged write survives kill -9.
+(`run_async`: a small PUT needs no worker thread at all). Coroutine writes are handed to the committer
+once per pass of their event loop, together (`_flush`), so requests the loop advanced in the same pass
+share a commit instead of the first one committing alone; the committer wakes each loop once per batch.
+No write is reported done before the COMMIT that holds it, so the guarantee is the one-at-a-time
+guarantee: an acknowledged write survives kill -9.
 """
 
 from __future__ import annotations
@@ -71,7 +73,10 @@ class GroupCommit:
         self._db = db
         self._blobs = blobs
         # A C queue: a put wakes the idle committer with one lock release, no Python-level Condition.
-        self._queue: queue.SimpleQueue[_Job[object] | None] = queue.SimpleQueue()  # None: stop
+        self._queue: queue.SimpleQueue[list[_Job[object]] | None] = queue.SimpleQueue()  # None: stop
+        # Coroutine writes submitted during the current pass of each event loop, handed over together
+        # at its end (`_flush`): requests the loop advanced in one pass share a commit.
+        self._pending: dict[asyncio.AbstractEventLoop, list[_Job[object]]] = {}
         self._closing = threading.Lock()
         self._closed = False
         self._thread = threading.Thread(target=self._serve, name="cos-emulator-commit", daemon=True)
@@ -83,7 +88,7 @@ class GroupCommit:
         it did is kept)."""
         job: _Job[T] = _Job(blob_id, write, data)
         job.event = threading.Event()
-        self._submit(job)
+        self._submit([job])  # type: ignore[list-item]  # the queue holds jobs of any result type
         job.event.wait()
         return job.outcome()
 
@@ -94,14 +99,28 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         job: _Job[T] = _Job(blob_id, write, data)
         job.loop, job.future = loop, loop.create_future()
-        self._submit(job)
+        pending = self._pending.get(loop)
+        if pending is None:
+            pending = self._pending[loop] = []
+            loop.call_soon(self._flush, loop)
+        pending.append(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
         await job.future
         return job.outcome()
 
-    def _submit(self, job: _Job[T]) -> None:
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On `loop`, once the pass that submitted writes is over: hand them to the committer."""
+        batch = self._pending.pop(loop)
+        try:
+            self._submit(batch)
+        except RuntimeError as exc:  # closed meanwhile
+            for job in batch:
+                job.error = exc
+            _resolve(batch)
+
+    def _submit(self, jobs: list[_Job[object]]) -> None:
         if self._closed:
             raise RuntimeError("the store is closed")
-        self._queue.put(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
+        self._queue.put(jobs)
 
     def close(self) -> None:
         """Commit what is queued, then stop the committer thread."""
@@ -118,16 +137,16 @@ class GroupCommit:
             first = self._queue.get()
             if first is None:
                 break
-            batch = [first]
+            batch = first
             while len(batch) < MAX_BATCH:  # everything that queued up during the previous commit
                 try:
-                    job = self._queue.get_nowait()
+                    more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if job is None:
+                if more is None:
                     stopping = True
                     break
-                batch.append(job)
+                batch += more
             try:
                 self._commit(batch)
             finally:  # whatever happened, nobody may be left waiting
@@ -138,12 +157,13 @@ class GroupCommit:
         """Jobs that raced `close` and queued behind the stop: they fail, nobody waits forever."""
         while True:
             try:
-                job = self._queue.get_nowait()
+                jobs = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if job is not None:
-                job.error = RuntimeError("the store is closed")
-                self._wake([job])
+            if jobs is not None:
+                for job in jobs:
+                    job.error = RuntimeError("the store is closed")
+                self._wake(jobs)
 
     @staticmethod
     def _wake(batch: list[_Job[object]]) -> None:

@@ -166,6 +166,18 @@ def test_concurrent_async_puts_all_commit(store: SqliteStore) -> None:
     assert len(store.body_ids()[1]) == 20
 
 
+def test_a_write_handed_over_after_close_fails_instead_of_hanging(store: SqliteStore) -> None:
+    async def scenario() -> None:
+        staged = await store.stage(_one(b"late"), max_size=99)
+        task = asyncio.ensure_future(store.put_object_async(BUCKET, "late", staged, NewObject()))
+        await asyncio.sleep(0)  # the write is submitted; its hand-over to the committer comes next pass
+        store.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            await task
+
+    asyncio.run(scenario())
+
+
 def test_a_v1_data_dir_upgrades_and_its_small_file_bodies_stay_readable(tmp_path: Path) -> None:
     root = tmp_path / "data"
     old_id = make_v1_data_dir(root, b"small, but written as a file")
