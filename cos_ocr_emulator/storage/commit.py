@@ -37,7 +37,7 @@ T = TypeVar("T")
 # write(tx, blob id of the new bytes, list to append the blob ids the write stopped naming) -> result
 Write = Callable[[MetaTx, str, list[str]], T]
 
-MAX_BATCH = 64  # writes per commit: bounds how long the first of them waits for the last
+MAX_BATCH = 64  # a commit stops gathering queued hand-overs at this many writes (one event-loop pass may bring more)
 
 
 class _Job(Generic[T]):
