@@ -84,6 +84,8 @@ def test_every_engine_call_gets_what_is_left_of_the_budget(
         ("scan_en.png", {"type": "accurate"}),  # OSD and the second (Otsu) pass
         ("handwriting.jpg", {"type": "handwriting"}),  # the second pass on the grayscale page
     ]
+    if engine == "pytesseract":  # the same steps, one process each: two cases cover them
+        cases = cases[::2]
     kinds = set()
     for name, query in cases:
         deadline = time.monotonic() + 600
@@ -144,7 +146,7 @@ def _reads_zh(svc: OcrService, manifest: dict[str, Fixture]) -> None:
 def test_ppocr_request_over_the_limit_is_stopped_and_the_next_one_reads(
     ppocr: OcrService, manifest: dict[str, Fixture]
 ) -> None:
-    data = dense_page(1200)  # ~40 lines: detection, then classification and recognition in batches
+    data = dense_page(1000)  # 16 lines: detection, then classification and recognition in batches
     cpu, wall = time.process_time(), time.monotonic()
     assert ppocr.recognize_sync(data, _request()).lines
     full_cpu, full_wall = time.process_time() - cpu, time.monotonic() - wall
@@ -155,13 +157,13 @@ def test_ppocr_request_over_the_limit_is_stopped_and_the_next_one_reads(
         _assert_timeout(caught)
         # Stopped: well short of a whole reading (wide margins: the machine may be busier or idler now).
         assert time.process_time() - cpu < 0.75 * full_cpu, (share, full_cpu, full_wall)
-        _reads_zh(ppocr, manifest)  # the stopped models are not poisoned
+    _reads_zh(ppocr, manifest)  # the stopped models are not poisoned
 
 
 def test_ppocr_stops_inside_a_model_run(ppocr: OcrService, manifest: dict[str, Fixture]) -> None:
     engine = ppocr.engine
     assert isinstance(engine, PpocrEngine)
-    page = _page(dense_page(1200))
+    page = _page(dense_page(800))
     with pytest.raises(EngineTimeout):
         engine.recognize(page, RecognitionPlan("chi_sim+eng", timeout=0.01))
     _reads_zh(ppocr, manifest)
@@ -171,7 +173,7 @@ def test_ppocr_waiting_for_a_busy_model_set_is_bounded(ppocr: OcrService) -> Non
     """More callers than model sets (warm-up beside requests): a waiting call ends at its budget."""
     engine = ppocr.engine
     assert isinstance(engine, PpocrEngine)
-    page = _page(dense_page(1200))
+    page = _page(dense_page(800))
     outcome: list[object] = []
     busy = threading.Thread(target=lambda: outcome.append(engine.recognize(page, RecognitionPlan("eng"))))
     busy.start()
