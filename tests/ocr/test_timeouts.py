@@ -186,6 +186,29 @@ def test_ppocr_waiting_for_a_busy_model_set_is_bounded(ppocr: OcrService) -> Non
     assert outcome and isinstance(outcome[0], list) and outcome[0]  # the long reading was not disturbed
 
 
+def test_closing_the_ppocr_engine_stops_a_reading_in_progress() -> None:
+    """Shutdown (OcrService.close) does not wait for a model run: the run in progress is terminated."""
+    engine = OcrService(Settings(ocr_engine="ppocr", ocr_workers=1, ppocr_threads=1)).engine
+    assert isinstance(engine, PpocrEngine)
+    page = _page(dense_page(800))
+    outcome: list[object] = []
+
+    def read() -> None:
+        try:
+            outcome.append(engine.recognize(page, RecognitionPlan("eng")))  # no time limit of its own
+        except EngineTimeout as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    while engine._idle and reader.is_alive():  # until it holds the only model set
+        time.sleep(0.01)
+    engine.close()
+    reader.join(60)
+    assert len(outcome) == 1 and isinstance(outcome[0], EngineTimeout), outcome
+    assert "closed" in str(outcome[0])
+
+
 def test_the_client_gets_its_504_while_a_step_that_cannot_be_interrupted_still_runs(
     manifest: dict[str, Fixture],
 ) -> None:
