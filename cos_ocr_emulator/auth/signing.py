@@ -41,6 +41,11 @@ def utf8(s: str) -> bytes:
         return s.encode("utf-8", "replace")
 
 
+def is_unreserved(s: str) -> bool:
+    """Only A-Za-z0-9-_.~ (or empty): `cos_quote` leaves it as it is."""
+    return _UNRESERVED.fullmatch(s) is not None
+
+
 def cos_quote(s: str) -> str:
     """Percent-encode every UTF-8 byte outside A-Za-z0-9-_.~ with upper-case hex (§3.1 `enc()`)."""
     if _UNRESERVED.fullmatch(s):  # most names and values: nothing to encode
@@ -59,6 +64,8 @@ def canonical_line(pairs: Pairs, *, names_encoded: bool = False) -> str:
     """`enc(name).lower()=enc(value)` joined by `&`, sorted by encoded name, then raw value (Go sorts a
     repeated name's values before encoding them, §3.1). With `names_encoded`, names are already in
     their signed form (as listed in q-url-param-list / q-header-list) and are used verbatim."""
+    if not pairs:  # nothing listed (most q-url-param-lists)
+        return ""
     items = pairs.items() if isinstance(pairs, Mapping) else pairs
     encoded = [(name if names_encoded else cos_quote(name).lower(), value) for name, value in items]
     encoded.sort()
@@ -88,8 +95,12 @@ def string_to_sign(key_time: str, http_string: str) -> str:
 def signature(secret_key: str, key_time: str, http_string: str, *, sign_time: str | None = None) -> str:
     """HMAC-SHA1 keyed by the 40 hex chars of SignKey (from key_time) over StringToSign (with sign_time,
     defaulting to key_time)."""
-    sts = string_to_sign(key_time if sign_time is None else sign_time, http_string)
-    return hmac.new(sign_key(secret_key, key_time).encode("ascii"), utf8(sts), hashlib.sha1).hexdigest()
+    return sign(secret_key, key_time, string_to_sign(key_time if sign_time is None else sign_time, http_string))
+
+
+def sign(secret_key: str, key_time: str, string_to_sign: str) -> str:
+    """HMAC-SHA1 keyed by the 40 hex chars of SignKey (from key_time) over a StringToSign."""
+    return hmac.digest(sign_key(secret_key, key_time).encode("ascii"), utf8(string_to_sign), "sha1").hex()
 
 
 def authorization_fields(
@@ -155,8 +166,11 @@ def presign_query(
     return authorization_fields(secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time)
 
 
+@lru_cache(maxsize=256)
 def parse_time(name: str, value: str) -> tuple[int, int]:
-    """`<start>;<end>` in Unix seconds, start <= end, else AccessDenied naming the field."""
+    """`<start>;<end>` in Unix seconds, start <= end, else AccessDenied naming the field. Cached: a
+    request's times are parsed when its fields are checked and again against the clock, and an SDK
+    signs every request of a window with the same times (a refusal raises, so it is never cached)."""
     match = _TIME_RE.fullmatch(value)
     if match is None:
         raise CosError("AccessDenied", f"{name} is malformed: {value!r} (expected <start>;<end>)")
