@@ -12,13 +12,13 @@ It also runs the ASGI lifespan (startup seeds the store, shutdown closes it).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cos_ocr_emulator.accesslog import log_request
 from cos_ocr_emulator.addressing import is_admin
 from cos_ocr_emulator.asgi import ClientDisconnected, ConnectionCut, absolute_form, header
 from cos_ocr_emulator.cos_app import CosApp
@@ -29,7 +29,6 @@ from cos_ocr_emulator.state import EmulatorState
 from cos_ocr_emulator.xml.cos import render_error
 
 log = logging.getLogger("cos_ocr_emulator")
-access_log = logging.getLogger("cos_ocr_emulator.access")
 
 
 def finalize_headers(raw: list[tuple[bytes, bytes]], record: RequestRecord, date: str) -> list[tuple[bytes, bytes]]:
@@ -157,15 +156,4 @@ class Edge:
         if record.admin:
             return  # the admin API is neither journaled nor access-logged
         self.state.journal.append(entry, record.epoch)
-        if not access_log.isEnabledFor(logging.INFO) or not access_log.hasHandlers():
-            return  # nobody would see the line (e.g. in-process without logging set up): skip building it
-        if self.state.settings.log_format == "json":
-            access_log.info(json.dumps(entry, ensure_ascii=False))
-        else:
-            access_log.info(
-                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms%s",
-                entry["request_id"], entry["method"], entry["path"], entry["bucket"] or "-", entry["key"] or "-",
-                entry["operation"] or "-", entry["ci_process"] or "-", entry["auth"], entry["status"],
-                entry["error_code"] or "", entry["duration_ms"],
-                f" ocr_cache={entry['ocr_cache']}" if entry["ocr_cache"] else "",
-            )  # fmt: skip
+        log_request(entry, self.state.settings.log_format)
