@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import unquote_plus
 
 from cos_ocr_emulator.addressing import Target
@@ -41,9 +42,9 @@ class CosRequest:
     query: tuple[tuple[str, str], ...]
     headers: Mapping[str, str]  # lower-case names
 
-    @property
+    @cached_property
     def params(self) -> dict[str, str]:
-        """Lower-case name → first value."""
+        """Lower-case name → first value (built once: handlers ask for several)."""
         out: dict[str, str] = {}
         for name, value in self.query:
             out.setdefault(name.lower(), value)
