@@ -31,15 +31,30 @@ from cos_ocr_emulator.xml.cos import render_error
 log = logging.getLogger("cos_ocr_emulator")
 
 
+_ID_HEADERS = (b"x-cos-request-id", b"x-cos-trace-id")
+_SERVER = (b"Server", SERVER_COS.encode())
+
+
 def finalize_headers(raw: list[tuple[bytes, bytes]], record: RequestRecord, date: str) -> list[tuple[bytes, bytes]]:
-    out = [(canonical_header(name), value) for name, value in raw]
-    present = {name.lower() for name, _ in out}
-    extra = [(b"Date", date.encode()), (b"Server", SERVER_COS.encode())]
+    """COS's spelling of every name, then Date, Server and the ids unless the app set them."""
+    out: list[tuple[bytes, bytes]] = []
+    present: set[bytes] = set()
+    for name, value in raw:
+        lower = name.lower()
+        if not record.send_request_id and lower in _ID_HEADERS:  # the SDK fault keys answer without one
+            continue
+        present.add(lower)
+        out.append((canonical_header(lower), value))
+    if b"date" not in present:
+        out.append((b"Date", date.encode()))
+    if b"server" not in present:
+        out.append(_SERVER)
     if record.send_request_id:
-        extra += [(b"x-cos-request-id", record.request_id.encode()), (b"x-cos-trace-id", record.trace_id.encode())]
-    else:  # the SDK fault keys answer without one
-        out = [(k, v) for k, v in out if k not in (b"x-cos-request-id", b"x-cos-trace-id")]
-    return out + [(name, value) for name, value in extra if name.lower() not in present]
+        if b"x-cos-request-id" not in present:
+            out.append((b"x-cos-request-id", record.request_id.encode()))
+        if b"x-cos-trace-id" not in present:
+            out.append((b"x-cos-trace-id", record.trace_id.encode()))
+    return out
 
 
 def error_messages(error: CosError, record: RequestRecord, head: bool) -> tuple[Message, Message]:

@@ -50,6 +50,14 @@ def cos_quote(s: str) -> str:
     """Percent-encode every UTF-8 byte outside A-Za-z0-9-_.~ with upper-case hex (§3.1 `enc()`)."""
     if _UNRESERVED.fullmatch(s):  # most names and values: nothing to encode
         return s
+    return _quoted(s) if len(s) <= _QUOTE_CACHED else quote(utf8(s), safe="-_.~")
+
+
+_QUOTE_CACHED = 128  # up to this length, encodings are remembered: the Host of every request is one
+
+
+@lru_cache(maxsize=1024)
+def _quoted(s: str) -> str:
     return quote(utf8(s), safe="-_.~")
 
 
