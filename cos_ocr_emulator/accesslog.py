@@ -54,3 +54,11 @@ class LineFormatter(logging.Formatter):
             self._text = time.strftime(self.default_time_format, self.converter(second))
             self._second = second  # after the text: whoever sees the new second sees its text
         return f"{self._text},{int(record.msecs):03d}"  # default_msec_format
+
+
+def quiet_records() -> None:
+    """Stop log records from looking up their thread, process and process name: the CLI's LOG_FORMAT
+    shows none of them, and every request makes a record (for the CLI's own process only)."""
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False

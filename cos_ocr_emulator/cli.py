@@ -128,13 +128,14 @@ def serve(settings: Settings) -> int:
 
     import uvicorn
 
-    from cos_ocr_emulator.accesslog import LineFormatter
+    from cos_ocr_emulator.accesslog import LineFormatter, quiet_records
     from cos_ocr_emulator.app import HTTP_IMPLEMENTATION
     from cos_ocr_emulator.serving import AnnouncingServer, StartupWatch, bind, open_app, quiet_startup_failure
 
     handler = logging.StreamHandler()
     handler.setFormatter(LineFormatter())
     logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+    quiet_records()
     try:
         sock = bind(settings)
     except ConfigError as error:
