@@ -27,6 +27,7 @@ AUTH_FIELDS = (
     "q-url-param-list",
     "q-signature",
 )
+_AUTH_FIELD_SET = frozenset(AUTH_FIELDS)
 _REQUIRED = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-signature")
 # Bounded digit counts: Python's int() refuses >4300 digits, and no real clock needs more than 15.
 _TIME_RE = re.compile(r"(\d{1,15});(\d{1,15})", re.ASCII)
@@ -207,15 +208,15 @@ def parse_authorization(value: str) -> dict[str, str]:
     """Split `q-sign-algorithm=sha1&q-ak=…&…&q-signature=…` into its q-* fields (unknown fields are
     dropped). Raises AccessDenied (403) on a malformed value."""
     fields: dict[str, str] = {}
-    for part in value.strip().split("&"):
-        if not part.strip():
-            continue
+    for part in value.split("&"):
         name, sep, field_value = part.partition("=")
-        name = name.strip().lower()
         if not sep:
-            raise CosError("AccessDenied", f"Authorization field {name[:64]!r} has no '='")
-        if name in fields:
-            raise CosError("AccessDenied", f"Authorization has {name} twice")
-        if name in AUTH_FIELDS:
+            if not part.strip():  # `&&`, a trailing `&`, blanks
+                continue
+            raise CosError("AccessDenied", f"Authorization field {name.strip().lower()[:64]!r} has no '='")
+        name = name.strip().lower()
+        if name in _AUTH_FIELD_SET:  # unknown fields are dropped, repeated or not
+            if name in fields:
+                raise CosError("AccessDenied", f"Authorization has {name} twice")
             fields[name] = field_value.strip()
     return check_fields(fields)
