@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cos_ocr_emulator.accesslog import log_request
 from cos_ocr_emulator.addressing import is_admin
 from cos_ocr_emulator.asgi import ClientDisconnected, ConnectionCut, absolute_form, header
+from cos_ocr_emulator.cork import Cork
 from cos_ocr_emulator.cos_app import CosApp
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.record import STATUS_CLIENT_GONE, RequestRecord
@@ -118,16 +119,21 @@ class Edge:
         transport = getattr(getattr(send, "__self__", None), "transport", None)
         record.transport = transport if isinstance(transport, asyncio.Transport) else None
         record.admin = is_admin(record.host, record.path)
+        cork = Cork(record.transport)  # head and body of a small answer in one segment (cork.py)
 
         async def edge_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status, record.response_started = message["status"], True
                 date = http_date_at(int(self.state.ids.now()))
                 message["headers"] = finalize_headers(list(message.get("headers", [])), record, date)
+                cork.close()
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Journal before the last byte leaves: a client that has its answer can already read
                 # its entry from /_emulator/requests.
                 record.finish()
+                await send(message)
+                cork.open()
+                return
             await send(message)
 
         try:
@@ -146,6 +152,7 @@ class Edge:
             log.exception("request %s: unexpected %s: %s", record.request_id, type(exc).__name__, exc)
             await self._answer(CosError("InternalError"), record, scope, edge_send)
         finally:
+            cork.open()
             record.finish()
 
     async def _answer(self, error: CosError, record: RequestRecord, scope: Scope, send: Send) -> None:
