@@ -3,15 +3,20 @@ logger, so levels, handlers and pytest's caplog see it like any other log.
 
 Every request writes a line, so the path is kept short: the edge files each line with a record made
 here rather than through `Logger.info`, which walks the stack to name its caller (an access line has
-no caller worth naming) and cost more than everything else about the line; and the CLI's formatter
-renders the time once per second instead of once per line.
+no caller worth naming) and cost more than everything else about the line; the CLI's formatter renders
+the time once per second instead of once per line; and in the CLI, which owns the process's logging,
+the lines go straight to its log stream, one write per event-loop iteration (`write_directly`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import json
 import logging
 import time
+from typing import TextIO
 
 from cos_ocr_emulator.record import JournalEntry
 
@@ -35,7 +40,55 @@ def log_request(entry: JournalEntry, log_format: str) -> None:
     if not ACCESS.isEnabledFor(logging.INFO) or not ACCESS.hasHandlers():
         return
     line = json.dumps(entry, ensure_ascii=False) if log_format == "json" else text_line(entry)
-    ACCESS.handle(ACCESS.makeRecord(ACCESS.name, logging.INFO, __file__, 0, line, (), None, "log_request"))
+    if _direct is not None:
+        _direct.write(line)
+    else:
+        ACCESS.handle(ACCESS.makeRecord(ACCESS.name, logging.INFO, __file__, 0, line, (), None, "log_request"))
+
+
+class DirectLines:
+    """The CLI's access lines, written straight to the stream its one log handler writes to, exactly as
+    that handler would format them, without a log record each; the lines of one event-loop iteration
+    go out in one write (immediately when no loop runs in this thread, and at exit)."""
+
+    def __init__(self, handler: logging.StreamHandler[TextIO], formatter: LineFormatter) -> None:
+        self._handler = handler
+        self._formatter = formatter
+        self._pending: list[str] = []
+        self._scheduled = False
+
+    def write(self, line: str) -> None:
+        now = time.time()
+        self._pending.append(f"{self._formatter.time_text(now)} INFO {ACCESS.name}: {line}\n")
+        if self._scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._scheduled = True
+        loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        lines, self._pending = self._pending, []
+        if lines:
+            with self._handler.lock or contextlib.nullcontext():  # never inside another log line
+                self._handler.stream.write("".join(lines))
+                self._handler.stream.flush()
+
+
+_direct: DirectLines | None = None
+
+
+def write_directly(handler: logging.StreamHandler[TextIO], formatter: LineFormatter) -> None:
+    """For the CLI, which owns the process's logging: `handler` (formatted by `formatter`) is the one
+    handler every log line reaches, so an access line can skip the logging machinery and still read
+    exactly as through it. The access logger's level is honoured as before."""
+    global _direct
+    _direct = DirectLines(handler, formatter)
+    atexit.register(_direct.flush)
 
 
 class LineFormatter(logging.Formatter):
@@ -49,11 +102,15 @@ class LineFormatter(logging.Formatter):
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         if datefmt is not None:
             return super().formatTime(record, datefmt)
-        second = int(record.created)
+        return self.time_text(record.created)
+
+    def time_text(self, created: float) -> str:
+        """What `%(asctime)s` shows for a record created at `created` (default_msec_format)."""
+        second = int(created)
         if second != self._second:
             self._text = time.strftime(self.default_time_format, self.converter(second))
             self._second = second  # after the text: whoever sees the new second sees its text
-        return f"{self._text},{int(record.msecs):03d}"  # default_msec_format
+        return f"{self._text},{int((created - second) * 1000):03d}"
 
 
 def quiet_records() -> None:

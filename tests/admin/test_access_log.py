@@ -5,6 +5,8 @@ stopped (running_emulator joins its thread on exit)."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import logging
 import os
@@ -19,7 +21,7 @@ from pathlib import Path
 import pytest
 from qcloud_cos.cos_exception import CosServiceError
 
-from cos_ocr_emulator.accesslog import ACCESS, LOG_FORMAT, LineFormatter, log_request
+from cos_ocr_emulator.accesslog import ACCESS, LOG_FORMAT, DirectLines, LineFormatter, log_request
 from cos_ocr_emulator.auth.signing import build_authorization
 from cos_ocr_emulator.config import DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY
 from cos_ocr_emulator.record import RequestRecord
@@ -126,3 +128,37 @@ def test_cli_writes_one_line_per_request_in_its_format() -> None:
 
 def test_cli_log_level_warning_is_quiet() -> None:
     assert _cli_access_lines("--log-level", "warning") == []
+
+
+class _CountingStream(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_direct_lines_read_as_the_handler_writes_them_one_write_per_loop_iteration() -> None:
+    stream = _CountingStream()
+    formatter = LineFormatter()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    direct = DirectLines(handler, formatter)
+
+    async def three_requests() -> None:
+        for n in range(3):
+            direct.write(f"line {n}")
+        await asyncio.sleep(0)  # the loop iteration ends: the lines go out together
+
+    asyncio.run(three_requests())
+    assert stream.writes == 1
+    direct.write("no loop here")  # outside a loop: at once
+    assert stream.writes == 2
+    lines = stream.getvalue().splitlines()
+    assert [line.split(": ", 1)[1] for line in lines] == ["line 0", "line 1", "line 2", "no loop here"]
+    record = logging.LogRecord(ACCESS.name, logging.INFO, __file__, 1, "no loop here", None, None)
+    assert lines[-1][23:] == handler.format(record)[23:] == " INFO cos_ocr_emulator.access: no loop here"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}", lines[-1][:23])
+    assert abs(time.mktime(time.strptime(lines[-1][:19], "%Y-%m-%d %H:%M:%S")) - time.time()) < 5
