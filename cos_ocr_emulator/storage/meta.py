@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,14 +47,12 @@ class PartRow:
 class MetaTx(VersionTx, InlineTx):
     """The SQL, usable only inside `MetaDB.tx()` (which holds the lock and the transaction)."""
 
-    buckets_changed = False  # set by the statements that add or remove buckets (MetaDB's name cache)
+    buckets_changed = False  # set by the statements that add or remove buckets (readcache.py)
 
     # --- buckets ------------------------------------------------------------------------------
     def get_bucket(self, name: str) -> BucketInfo | None:
         row = self._c.execute("SELECT * FROM buckets WHERE name = ?", (name,)).fetchone()
-        if row is None:
-            return None
-        return BucketInfo(row["name"], row["region"], to_dt(row["created"]), bool(row["public_read"]))
+        return None if row is None else _bucket_row(row)
 
     def insert_bucket(self, info: BucketInfo) -> None:
         self.buckets_changed = True
@@ -63,12 +61,8 @@ class MetaTx(VersionTx, InlineTx):
             (info.name, info.region, from_dt(info.created), int(info.public_read)),
         )
 
-    def bucket_names(self) -> frozenset[str]:
-        return frozenset(str(r[0]) for r in self._c.execute("SELECT name FROM buckets"))
-
-    def list_buckets(self) -> list[BucketInfo]:
-        rows = self._c.execute("SELECT name FROM buckets ORDER BY name").fetchall()
-        return [b for b in (self.get_bucket(r["name"]) for r in rows) if b is not None]
+    def all_buckets(self) -> list[BucketInfo]:
+        return [_bucket_row(row) for row in self._c.execute("SELECT * FROM buckets ORDER BY name")]
 
     def bucket_has_content(self, name: str) -> bool:
         sql = (
@@ -289,14 +283,12 @@ class MetaDB:
 
     def __init__(self, path: Path | None) -> None:
         self.lock = threading.RLock()  # re-entrant: the store nests a release inside a write
-        # Bucket names, for the addressing question "is /first-segment/ a bucket?" asked by every
-        # request on a bare host; reloaded after any commit that added or removed a bucket.
-        self._bucket_names: frozenset[str] | None = None
-        self._bucket_generation = 0
         # Bucket configuration documents (encryption is asked by every PUT; ACL, CORS, policy often), by
         # (bucket, name); None: the bucket has no such document. Filled by the store, replaced with an
         # empty dict after any commit that changed a document or removed a bucket.
         self.configs: dict[tuple[str, str], str | None] = {}
+        # Called with `buckets_changed` when a write transaction ends, committed or not (readcache.py).
+        self.after_write: list[Callable[[bool], None]] = []
         self._conn = _connect(path)
         if path is not None:
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -329,22 +321,14 @@ class MetaDB:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
-            if tx.configs_changed:
-                self.configs = {}  # a reader still filing into the old dict files into nothing
-            if tx.buckets_changed:
-                self._bucket_generation += 1
-                self._bucket_names = None
-
-    def bucket_exists(self, name: str) -> bool:
-        names = self._bucket_names
-        if names is None:
-            generation = self._bucket_generation
-            with self.single() as tx:
-                names = tx.bucket_names()
-            if generation == self._bucket_generation:  # no bucket commit raced the read
-                self._bucket_names = names
-        return name in names
+            else:
+                conn.execute("COMMIT")
+                if tx.configs_changed:
+                    self.configs = {}  # a reader still filing into the old dict files into nothing
+            finally:
+                if write:  # after the COMMIT: see readcache.py for why that order keeps caches coherent
+                    for written in self.after_write:
+                        written(tx.buckets_changed)
 
     @contextmanager
     def single(self) -> Iterator[MetaTx]:
@@ -359,6 +343,10 @@ class MetaDB:
                 with self._read_lock:
                     self._reader.close()
             self._conn.close()
+
+
+def _bucket_row(row: sqlite3.Row) -> BucketInfo:
+    return BucketInfo(row["name"], row["region"], to_dt(row["created"]), bool(row["public_read"]))
 
 
 def _connect(path: Path | None) -> sqlite3.Connection:

@@ -55,6 +55,7 @@ from cos_ocr_emulator.storage.commit import GroupCommit, Write
 from cos_ocr_emulator.storage.inline import INLINE_MAX
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx
 from cos_ocr_emulator.storage.models import BucketInfo, NewObject, ObjectInfo, StagedBody, UploadInfo
+from cos_ocr_emulator.storage.readcache import ReadCache
 from cos_ocr_emulator.storage.rows import to_dt
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class StoreCore:
             raise RuntimeError(f"{self.data_dir} is in use by another emulator process") from None
         self._blobs = BlobDir(self.data_dir, durable=not memory)
         self._db = MetaDB(None if memory else self.data_dir / "meta.sqlite3")
+        self._reads = ReadCache(self._db)
         self._commits = GroupCommit(self._db, self._blobs)
         if not memory:
             fsync_dir(self.data_dir)  # the database files' own directory entries, on first open

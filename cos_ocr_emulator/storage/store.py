@@ -52,15 +52,16 @@ class SqliteStore(StoreCore):
         return info
 
     def get_bucket(self, name: str) -> BucketInfo:
-        with self._db.tx() as tx:
-            return self._bucket(tx, name)
+        info = self._reads.buckets().get(name)
+        if info is None:
+            raise no_such_bucket(name)
+        return info
 
     def bucket_exists(self, name: str) -> bool:
-        return self._db.bucket_exists(name)
+        return name in self._reads.buckets()
 
     def list_buckets(self) -> list[BucketInfo]:
-        with self._db.tx() as tx:
-            return tx.list_buckets()
+        return list(self._reads.buckets().values())  # loaded in name order
 
     def delete_bucket(self, name: str) -> None:
         with self._writing() as (tx, _):
@@ -136,10 +137,9 @@ class SqliteStore(StoreCore):
         return info
 
     def head_object(self, bucket: str, key: str, version_id: str | None = None) -> ObjectInfo:
-        with self._db.single() as tx:  # the common case, the current version, is one SELECT
-            found = tx.get_object(bucket, key)
-        if found is not None and version_id in (None, found[0].version_id):
-            return found[0]
+        found = self._reads.current_object(bucket, key)  # the common case: no SQL at all when cached
+        if found is not None and version_id in (None, found.version_id):
+            return found
         with self._db.tx() as tx:
             return lookup(tx, bucket, key, version_id)[0]
 
