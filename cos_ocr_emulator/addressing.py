@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 from urllib.parse import unquote_to_bytes
 
@@ -70,8 +71,10 @@ def is_valid_bucket_name(name: str) -> bool:
     return len(name) <= MAX_BUCKET_NAME and bool(_BUCKET_NAME.match(name))
 
 
+@lru_cache(maxsize=1024)
 def bucket_from_host(host: str) -> tuple[str, str | None] | None:
-    """The (bucket, region) a host names, or None for a bare host (IP, localhost, service host)."""
+    """The (bucket, region) a host names, or None for a bare host (IP, localhost, service host).
+    Cached: a client sends the same few hosts on every request."""
     for pattern in (_ACCELERATE, _COS_HOST):
         match = pattern.match(host)
         if match:
@@ -110,14 +113,20 @@ def resolve(
     if named is not None:
         bucket, region = named
         return _target(bucket, path[1:], "virtual", region, (path,))
-    service = _SERVICE_HOST.match(host)
-    region = service.group("region") if service else None
+    service, region = _service_host(host)
     first, _, rest = path[1:].partition("/")
     if first and (first.endswith(f"-{appid}") or bucket_exists(first)) and _BUCKET_NAME.match(first):
         return _target(first, rest, "path", region, ("/" + rest, path))
     if service and path == "/":
         return Target("service", None, "", "service", region, ("/",))
     return _target(default_bucket, path[1:], "default", region, (path,))
+
+
+@lru_cache(maxsize=1024)
+def _service_host(host: str) -> tuple[bool, str | None]:
+    """Whether `host` is a service host, and the region it names."""
+    match = _SERVICE_HOST.match(host)
+    return match is not None, match.group("region") if match else None
 
 
 def _target(

@@ -128,10 +128,15 @@ def serve(settings: Settings) -> int:
 
     import uvicorn
 
+    from cos_ocr_emulator.accesslog import LineFormatter, quiet_records, write_directly
     from cos_ocr_emulator.app import HTTP_IMPLEMENTATION
     from cos_ocr_emulator.serving import AnnouncingServer, StartupWatch, bind, open_app, quiet_startup_failure
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler, formatter = logging.StreamHandler(), LineFormatter()
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=settings.log_level.upper(), handlers=[handler])
+    quiet_records()
+    write_directly(handler, formatter)
     try:
         sock = bind(settings)
     except ConfigError as error:

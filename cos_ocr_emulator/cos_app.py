@@ -76,7 +76,7 @@ class CosApp:
         req = parse_request(scope, self.state)
         ci_process = req.param("ci-process")
         record.bucket, record.key, record.ci_process = req.target.bucket, req.key or None, ci_process
-        rule = match(req.method, req.target.kind, query_names(req.params), set(req.headers), ci_process)
+        rule = match(req.method, req.target.kind, query_names(req.params), req.headers.keys(), ci_process)
         if not isinstance(rule, CosError):
             record.operation = rule.operation
         # A request with an Origin that a CORS rule allows gets the Access-Control-* headers on every

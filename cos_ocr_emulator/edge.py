@@ -12,15 +12,16 @@ It also runs the ASGI lifespan (startup seeds the store, shutdown closes it).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cos_ocr_emulator.accesslog import log_request
 from cos_ocr_emulator.addressing import is_admin
 from cos_ocr_emulator.asgi import ClientDisconnected, ConnectionCut, absolute_form, header
+from cos_ocr_emulator.cork import Cork
 from cos_ocr_emulator.cos_app import CosApp
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.record import STATUS_CLIENT_GONE, RequestRecord
@@ -29,18 +30,32 @@ from cos_ocr_emulator.state import EmulatorState
 from cos_ocr_emulator.xml.cos import render_error
 
 log = logging.getLogger("cos_ocr_emulator")
-access_log = logging.getLogger("cos_ocr_emulator.access")
+
+
+_ID_HEADERS = (b"x-cos-request-id", b"x-cos-trace-id")
+_SERVER = (b"Server", SERVER_COS.encode())
 
 
 def finalize_headers(raw: list[tuple[bytes, bytes]], record: RequestRecord, date: str) -> list[tuple[bytes, bytes]]:
-    out = [(canonical_header(name), value) for name, value in raw]
-    present = {name.lower() for name, _ in out}
-    extra = [(b"Date", date.encode()), (b"Server", SERVER_COS.encode())]
+    """COS's spelling of every name, then Date, Server and the ids unless the app set them."""
+    out: list[tuple[bytes, bytes]] = []
+    present: set[bytes] = set()
+    for name, value in raw:
+        lower = name.lower()
+        if not record.send_request_id and lower in _ID_HEADERS:  # the SDK fault keys answer without one
+            continue
+        present.add(lower)
+        out.append((canonical_header(lower), value))
+    if b"date" not in present:
+        out.append((b"Date", date.encode()))
+    if b"server" not in present:
+        out.append(_SERVER)
     if record.send_request_id:
-        extra += [(b"x-cos-request-id", record.request_id.encode()), (b"x-cos-trace-id", record.trace_id.encode())]
-    else:  # the SDK fault keys answer without one
-        out = [(k, v) for k, v in out if k not in (b"x-cos-request-id", b"x-cos-trace-id")]
-    return out + [(name, value) for name, value in extra if name.lower() not in present]
+        if b"x-cos-request-id" not in present:
+            out.append((b"x-cos-request-id", record.request_id.encode()))
+        if b"x-cos-trace-id" not in present:
+            out.append((b"x-cos-trace-id", record.trace_id.encode()))
+    return out
 
 
 def error_messages(error: CosError, record: RequestRecord, head: bool) -> tuple[Message, Message]:
@@ -104,16 +119,21 @@ class Edge:
         transport = getattr(getattr(send, "__self__", None), "transport", None)
         record.transport = transport if isinstance(transport, asyncio.Transport) else None
         record.admin = is_admin(record.host, record.path)
+        cork = Cork(record.transport)  # head and body of a small answer in one segment (cork.py)
 
         async def edge_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 record.status, record.response_started = message["status"], True
                 date = http_date_at(int(self.state.ids.now()))
                 message["headers"] = finalize_headers(list(message.get("headers", [])), record, date)
+                cork.close()
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Journal before the last byte leaves: a client that has its answer can already read
                 # its entry from /_emulator/requests.
                 record.finish()
+                await send(message)
+                cork.open()
+                return
             await send(message)
 
         try:
@@ -132,6 +152,7 @@ class Edge:
             log.exception("request %s: unexpected %s: %s", record.request_id, type(exc).__name__, exc)
             await self._answer(CosError("InternalError"), record, scope, edge_send)
         finally:
+            cork.open()
             record.finish()
 
     async def _answer(self, error: CosError, record: RequestRecord, scope: Scope, send: Send) -> None:
@@ -157,15 +178,4 @@ class Edge:
         if record.admin:
             return  # the admin API is neither journaled nor access-logged
         self.state.journal.append(entry, record.epoch)
-        if not access_log.isEnabledFor(logging.INFO) or not access_log.hasHandlers():
-            return  # nobody would see the line (e.g. in-process without logging set up): skip building it
-        if self.state.settings.log_format == "json":
-            access_log.info(json.dumps(entry, ensure_ascii=False))
-        else:
-            access_log.info(
-                "%s %s %s bucket=%s key=%s op=%s ci=%s auth=%s -> %s %s %.1fms%s",
-                entry["request_id"], entry["method"], entry["path"], entry["bucket"] or "-", entry["key"] or "-",
-                entry["operation"] or "-", entry["ci_process"] or "-", entry["auth"], entry["status"],
-                entry["error_code"] or "", entry["duration_ms"],
-                f" ocr_cache={entry['ocr_cache']}" if entry["ocr_cache"] else "",
-            )  # fmt: skip
+        log_request(entry, self.state.settings.log_format)

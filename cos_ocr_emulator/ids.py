@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import base64
 import itertools
+import random
 import secrets
 import threading
 import time
 
 # Fixed clock for deterministic mode: 2024-01-01T00:00:00Z.
 FIXED_EPOCH = 1704067200.0
+# Request and trace ids must be unique, not secret: a seeded PRNG (from os.urandom) costs a fraction of
+# a system call per request. Version and upload ids keep `secrets`.
+_noise = random.Random()
 
 
 def random_version_id() -> str:
@@ -40,12 +44,12 @@ class IdSource:
         if self.deterministic:
             raw = f"{int(FIXED_EPOCH):08x}_000000_0000_{n}"
         else:
-            rand = secrets.token_hex(5)  # one call for both random fields
+            rand = f"{_noise.getrandbits(40):010x}"  # one draw for both random fields
             raw = f"{int(time.time()):08x}_{rand[:6]}_{rand[6:]}_{n}"
         return base64.b64encode(raw.encode()).decode()
 
     def trace_id(self, request_id: str) -> str:
-        seed = request_id if self.deterministic else secrets.token_hex(32)
+        seed = request_id if self.deterministic else f"{_noise.getrandbits(256):064x}"
         return base64.b64encode(seed.encode()).decode()
 
     def version_id(self) -> str:

@@ -8,7 +8,7 @@ valueless flag (`uploads`) equals an empty one (`uploads=`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote_plus
 
 from cos_ocr_emulator.addressing import Target
@@ -41,13 +41,14 @@ class CosRequest:
     query: tuple[tuple[str, str], ...]
     headers: Mapping[str, str]  # lower-case names
 
-    @property
-    def params(self) -> dict[str, str]:
-        """Lower-case name → first value."""
-        out: dict[str, str] = {}
+    # Lower-case name → first value, built once (handlers ask for several).
+    params: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        params: dict[str, str] = {}
         for name, value in self.query:
-            out.setdefault(name.lower(), value)
-        return out
+            params.setdefault(name.lower(), value)
+        object.__setattr__(self, "params", params)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         return self.params.get(name.lower(), default)

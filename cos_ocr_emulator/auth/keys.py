@@ -7,6 +7,7 @@ KeyPair.actions holds CAM-style entries: `*`, `name/cos:*`, `name/cos:GetObject`
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from cos_ocr_emulator.auth.verify import Principal
 from cos_ocr_emulator.errors import CosError
@@ -14,8 +15,10 @@ from cos_ocr_emulator.errors import CosError
 _PREFIX = "name/"
 
 
+@lru_cache(maxsize=1024)
 def action_allowed(patterns: tuple[str, ...], action: str) -> bool:
-    # CAM action names are case-insensitive ("name/cos:getobject" grants GetObject), as in IAM.
+    # CAM action names are case-insensitive ("name/cos:getobject" grants GetObject), as in IAM. Cached:
+    # a key's grants and the actions asked for are few, and asked for on every request.
     wanted = action.lower()
     for entry in patterns:
         pattern = entry.strip().lower()

@@ -27,6 +27,7 @@ AUTH_FIELDS = (
     "q-url-param-list",
     "q-signature",
 )
+_AUTH_FIELD_SET = frozenset(AUTH_FIELDS)
 _REQUIRED = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-signature")
 # Bounded digit counts: Python's int() refuses >4300 digits, and no real clock needs more than 15.
 _TIME_RE = re.compile(r"(\d{1,15});(\d{1,15})", re.ASCII)
@@ -41,10 +42,23 @@ def utf8(s: str) -> bytes:
         return s.encode("utf-8", "replace")
 
 
+def is_unreserved(s: str) -> bool:
+    """Only A-Za-z0-9-_.~ (or empty): `cos_quote` leaves it as it is."""
+    return _UNRESERVED.fullmatch(s) is not None
+
+
 def cos_quote(s: str) -> str:
     """Percent-encode every UTF-8 byte outside A-Za-z0-9-_.~ with upper-case hex (§3.1 `enc()`)."""
     if _UNRESERVED.fullmatch(s):  # most names and values: nothing to encode
         return s
+    return _quoted(s) if len(s) <= _QUOTE_CACHED else quote(utf8(s), safe="-_.~")
+
+
+_QUOTE_CACHED = 128  # up to this length, encodings are remembered: the Host of every request is one
+
+
+@lru_cache(maxsize=1024)
+def _quoted(s: str) -> str:
     return quote(utf8(s), safe="-_.~")
 
 
@@ -59,6 +73,8 @@ def canonical_line(pairs: Pairs, *, names_encoded: bool = False) -> str:
     """`enc(name).lower()=enc(value)` joined by `&`, sorted by encoded name, then raw value (Go sorts a
     repeated name's values before encoding them, §3.1). With `names_encoded`, names are already in
     their signed form (as listed in q-url-param-list / q-header-list) and are used verbatim."""
+    if not pairs:  # nothing listed (most q-url-param-lists)
+        return ""
     items = pairs.items() if isinstance(pairs, Mapping) else pairs
     encoded = [(name if names_encoded else cos_quote(name).lower(), value) for name, value in items]
     encoded.sort()
@@ -88,8 +104,12 @@ def string_to_sign(key_time: str, http_string: str) -> str:
 def signature(secret_key: str, key_time: str, http_string: str, *, sign_time: str | None = None) -> str:
     """HMAC-SHA1 keyed by the 40 hex chars of SignKey (from key_time) over StringToSign (with sign_time,
     defaulting to key_time)."""
-    sts = string_to_sign(key_time if sign_time is None else sign_time, http_string)
-    return hmac.new(sign_key(secret_key, key_time).encode("ascii"), utf8(sts), hashlib.sha1).hexdigest()
+    return sign(secret_key, key_time, string_to_sign(key_time if sign_time is None else sign_time, http_string))
+
+
+def sign(secret_key: str, key_time: str, string_to_sign: str) -> str:
+    """HMAC-SHA1 keyed by the 40 hex chars of SignKey (from key_time) over a StringToSign."""
+    return hmac.digest(sign_key(secret_key, key_time).encode("ascii"), utf8(string_to_sign), "sha1").hex()
 
 
 def authorization_fields(
@@ -155,8 +175,11 @@ def presign_query(
     return authorization_fields(secret_id, secret_key, method, path, params, headers, start, end, key_time=key_time)
 
 
+@lru_cache(maxsize=256)
 def parse_time(name: str, value: str) -> tuple[int, int]:
-    """`<start>;<end>` in Unix seconds, start <= end, else AccessDenied naming the field."""
+    """`<start>;<end>` in Unix seconds, start <= end, else AccessDenied naming the field. Cached: a
+    request's times are parsed when its fields are checked and again against the clock, and an SDK
+    signs every request of a window with the same times (a refusal raises, so it is never cached)."""
     match = _TIME_RE.fullmatch(value)
     if match is None:
         raise CosError("AccessDenied", f"{name} is malformed: {value!r} (expected <start>;<end>)")
@@ -185,15 +208,15 @@ def parse_authorization(value: str) -> dict[str, str]:
     """Split `q-sign-algorithm=sha1&q-ak=…&…&q-signature=…` into its q-* fields (unknown fields are
     dropped). Raises AccessDenied (403) on a malformed value."""
     fields: dict[str, str] = {}
-    for part in value.strip().split("&"):
-        if not part.strip():
-            continue
+    for part in value.split("&"):
         name, sep, field_value = part.partition("=")
-        name = name.strip().lower()
         if not sep:
-            raise CosError("AccessDenied", f"Authorization field {name[:64]!r} has no '='")
-        if name in fields:
-            raise CosError("AccessDenied", f"Authorization has {name} twice")
-        if name in AUTH_FIELDS:
+            if not part.strip():  # `&&`, a trailing `&`, blanks
+                continue
+            raise CosError("AccessDenied", f"Authorization field {name.strip().lower()[:64]!r} has no '='")
+        name = name.strip().lower()
+        if name in _AUTH_FIELD_SET:  # unknown fields are dropped, repeated or not
+            if name in fields:
+                raise CosError("AccessDenied", f"Authorization has {name} twice")
             fields[name] = field_value.strip()
     return check_fields(fields)

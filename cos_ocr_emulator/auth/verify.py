@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from cos_ocr_emulator.auth import signing
@@ -81,11 +81,11 @@ def authenticate(
     wanted = signing.utf8(fields["q-signature"].lower())
     first_sts = first_hs = ""
     # Variants are built one at a time: a well-formed request matches the first, canonical one.
-    for n, (sts_time, sts, hs) in enumerate(_candidates(req, fields, query)):
+    for n, (sts, hs) in enumerate(_candidates(req, fields, query)):
         if n == 0:
             first_sts, first_hs = sts, hs
             log.debug("canonical string %r; string to sign %r", first_hs, first_sts)
-        got = signing.signature(key.secret_key, fields["q-key-time"], hs, sign_time=sts_time)
+        got = signing.sign(key.secret_key, fields["q-key-time"], sts)
         if hmac.compare_digest(got.encode("ascii"), wanted):
             if n:
                 log.debug("signature matched a variant: canonical string %r; string to sign %r", hs, sts)
@@ -163,9 +163,11 @@ def _check_token(req: SignedRequest, key: KeyPair, query: list[tuple[str, str]],
         raise CosError("ExpiredToken")
 
 
-def _host_variants(host: str) -> list[str]:
+def _host_variants(host: str) -> Iterator[str]:
     """The Host as received first, then without its port (Python Domain mode signs
-    urlparse(url).hostname: no port, lower-cased, IPv6 without brackets; §3.4)."""
+    urlparse(url).hostname: no port, lower-cased, IPv6 without brackets; §3.4). Lazy: a request that
+    verifies with the Host as received never builds the others."""
+    yield host
     variants = [host]
     if host.startswith("["):
         bare, _, _rest = host[1:].partition("]")
@@ -173,13 +175,22 @@ def _host_variants(host: str) -> list[str]:
     elif host.count(":") == 1:
         variants.append(host.rsplit(":", 1)[0])
     variants += [v.lower() for v in variants]
-    return list(dict.fromkeys(variants))
+    yield from (v for v in dict.fromkeys(variants) if v != host)
+
+
+def _header_value(headers: Mapping[str, str], name: str) -> str:
+    """The value of the header whose encoded lower-case name is `name` (as q-header-list lists it), or ''."""
+    if signing.is_unreserved(name):
+        # Received names are lower case, so an unreserved name is its own encoding, and a name with
+        # anything else in it encodes to something with a '%', which an unreserved name never equals.
+        return headers.get(name, "")
+    return next((v for n, v in headers.items() if signing.cos_quote(n).lower() == name), "")
 
 
 def _candidates(
-    req: SignedRequest, fields: Mapping[str, str], query: list[tuple[str, str]]
-) -> Iterator[tuple[str, str, str]]:
-    """(time put into StringToSign, StringToSign, HttpString) for every path x host x time variant,
+    req: SignedRequest, fields: Mapping[str, str], query: Sequence[tuple[str, str]]
+) -> Iterator[tuple[str, str]]:
+    """(StringToSign, HttpString) for every path x host x time variant,
     the canonical one (first path, Host as received, q-sign-time) first, each built when asked for."""
     param_names = _listed(fields["q-url-param-list"])
     header_names = _listed(fields["q-header-list"])
@@ -190,28 +201,30 @@ def _candidates(
         params += [(name, v) for v in values] or [(name, "")]
     params_line = signing.canonical_line(params, names_encoded=True)
 
-    by_encoded = {signing.cos_quote(n).lower(): v for n, v in req.headers.items()}
-    hosts = _host_variants(req.host) if "host" in header_names else [req.host]
+    signed_host = "host" in header_names
+    others = [(name, _header_value(req.headers, name)) for name in header_names if name != "host"]
     lines: dict[str, str] = {}  # host spelling -> canonical header line, built on first use
 
     def header_line(host: str) -> str:
         if host not in lines:
-            headers = [(name, host if name == "host" else by_encoded.get(name, "")) for name in header_names]
-            lines[host] = signing.canonical_line(headers, names_encoded=True)
+            pairs = [*others, ("host", host)] if signed_host else others
+            lines[host] = signing.canonical_line(pairs, names_encoded=True)
         return lines[host]
 
     # SignKey always uses q-key-time; StringToSign uses q-sign-time (Python, Node) or q-key-time (Go).
     for sts_time in dict.fromkeys([fields["q-sign-time"], fields["q-key-time"]]):
         for path in req.paths or ("/",):
             seen: set[str] = set()
-            for host in hosts:
+            for host in _host_variants(req.host) if signed_host else (req.host,):
                 line = header_line(host)
                 if line not in seen:
                     seen.add(line)
                     hs = signing.format_http_string(req.method, path, params_line, line)
-                    yield sts_time, signing.string_to_sign(sts_time, hs), hs
+                    yield signing.string_to_sign(sts_time, hs), hs
 
 
 def _listed(value: str) -> list[str]:
     # Go repeats a name once per value (`a;a`); one entry per name is enough since all values are signed.
+    if not value:
+        return []
     return list(dict.fromkeys(part.strip().lower() for part in value.split(";") if part.strip()))

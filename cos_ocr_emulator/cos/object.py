@@ -100,9 +100,10 @@ async def get_object(ctx: Ctx) -> Response:
     if check_preconditions(ctx.req.headers, info) == 304:
         return _not_modified(info)
     status, headers, span = _prepared(ctx, info)
-    for param, header in _RESPONSE_OVERRIDES.items():
-        if (value := ctx.req.param(param)) is not None:
-            headers[header] = header_value(value)
+    if params := ctx.req.params:
+        for param, header in _RESPONSE_OVERRIDES.items():
+            if (value := params.get(param)) is not None:
+                headers[header] = header_value(value)
     if info.size == 0:
         return Response(b"", status_code=200, headers=headers)
     start, end = span if span is not None else (0, info.size - 1)

@@ -46,7 +46,7 @@ from cos_ocr_emulator.ocr.engine import EngineTimeout, OcrEngine, RawLine, Recog
 from cos_ocr_emulator.ocr.lines import build_lines, is_cjk
 from cos_ocr_emulator.ocr.request import PDF_TYPES, OcrRequest
 from cos_ocr_emulator.ocr.result import OcrResult
-from cos_ocr_emulator.ocr.workers import Workers
+from cos_ocr_emulator.ocr.workers import Overdue, Workers
 
 TARGET_LINE_HEIGHT = 40  # px: where Tesseract's LSTM reads best (it was trained on ~36-48 px lines)
 UPSCALE_BELOW = 20  # px: line height under which accurate upscales (bigger text only gains noise)
@@ -135,7 +135,10 @@ class OcrService:
     async def recognize(self, data: bytes, req: OcrRequest) -> OcrResult:
         """Recognize `data` as `req` asks; raises CosError for anything the client got wrong."""
         deadline = time.monotonic() + self.settings.ocr_timeout  # queueing counts against the limit
-        return await self._threads.run(lambda: self.recognize_sync(data, req, deadline=deadline))
+        try:  # answered at the deadline even while a step that cannot be interrupted runs on
+            return await self._threads.run(lambda: self.recognize_sync(data, req, deadline=deadline), deadline)
+        except Overdue as exc:
+            raise _timeout(self.settings.ocr_timeout) from exc
 
     def recognize_sync(self, data: bytes, req: OcrRequest, *, deadline: float | None = None) -> OcrResult:
         """The blocking pipeline; public for benchmarks and for tests that have no event loop."""
@@ -150,7 +153,11 @@ class OcrService:
                 "InvalidArgument",
                 f"type={req.type} cannot read a PDF; PDF recognition (ispdf=true) is for type general or fast.",
             )
-        loaded = imaging.load(data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber)
+        with _engine_errors(limit):  # poppler gets the time left
+            loaded = imaging.load(
+                data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber, timeout=job.remaining()
+            )
+        job.remaining()
         page, profile = loaded.image, job.profile
         if not self.engine.wants_colour and max(page.size) > DOWNSCALE_PAGES_ABOVE:
             # Tesseract reads grey: converted first, a big photo's scaling, painting and rotation
@@ -168,6 +175,7 @@ class OcrService:
         page = imaging.resize(page, prescale)
         if found_paper is not None:
             page = paper.paint_table(page, found_paper)
+        job.remaining()
         has_osd = "osd" in languages.installed_languages()
         attempt: _Attempt | None = None
         if profile.upright_first and code != "auto" and has_osd:
@@ -178,9 +186,10 @@ class OcrService:
                 return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
         found = None
         if (profile.osd or code == "auto") and has_osd:
-            job.remaining()
             with _engine_errors(limit):
-                found = self.engine.detect_orientation(page.convert("L"), script=code == "auto")
+                found = self.engine.detect_orientation(
+                    page.convert("L"), script=code == "auto", timeout=job.remaining()
+                )
         sure = found is not None and found.confidence >= orient.MIN_OSD_CONFIDENCE
         quarter = found.degrees if found is not None and sure and profile.osd else 0
         script = found.script if found is not None else None
@@ -193,9 +202,8 @@ class OcrService:
             # first: on a page of text it is sure at a fraction of the cost of the four turn
             # readings (which, in fast's one-block mode, cost seconds on sideways text).
             if found is None:
-                job.remaining()
                 with _engine_errors(limit):
-                    found = self.engine.detect_orientation(page.convert("L"), script=False)
+                    found = self.engine.detect_orientation(page.convert("L"), timeout=job.remaining())
             sure = found is not None and found.confidence >= orient.MIN_OSD_CONFIDENCE
             if found is not None and sure and found.degrees != quarter:
                 quarter = found.degrees
@@ -244,6 +252,7 @@ class OcrService:
         """Turn the page a quarter turn, deskew (by `skew` when it was already measured on the
         upright page), scale and filter it, and read it."""
         profile = job.profile
+        job.remaining()
         to_corrected, page = _rotate(page, quarter)
         angle = float(quarter)
         if profile.min_skew is not None:

@@ -228,6 +228,18 @@ def test_go_repeated_query_names() -> None:
     assert ok(dataclasses.replace(r, headers={**r.headers, "authorization": auth})).verdict == "signed"
 
 
+def test_signed_header_names_that_need_encoding() -> None:
+    # Header names may hold token characters outside A-Za-z0-9-_.~ ('*', '+', '!'): q-header-list
+    # lists them encoded (`x-cos-meta-a%2ab`), and their values are signed like any other.
+    sent = {"x-cos-meta-a*b": "1", "x-cos-meta-c+d": "2", "x-cos-meta-plain": "3"}
+    r = sign(req(headers=sent), headers={"host": HOST, **sent})
+    assert "x-cos-meta-a%2ab;x-cos-meta-c%2bd" in r.headers["authorization"]
+    assert ok(r).http_string == (
+        f"get\n/doc/receipt.jpg\nci-process=OCR\nhost={HOST}&x-cos-meta-a%2ab=1&x-cos-meta-c%2bd=2&x-cos-meta-plain=3\n"
+    )
+    fails(dataclasses.replace(r, headers={**r.headers, "x-cos-meta-c+d": "9"}), "SignatureDoesNotMatch")
+
+
 def test_upper_case_hex_signature_is_accepted() -> None:
     r = sign(req())
     auth = r.headers["authorization"]
