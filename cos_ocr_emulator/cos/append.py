@@ -61,6 +61,10 @@ async def _joined(ctx: Ctx, old: ObjectInfo | None, tail: StagedBody) -> AsyncIt
     if old is not None and old.size:
         for chunk in ctx.store.read_range(old, 0, old.size - 1):
             yield chunk
+    if tail.data is not None:  # a small tail is held in memory (storage/inline.py)
+        yield tail.data
+        return
+    assert tail.path is not None
     with tail.path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             yield chunk

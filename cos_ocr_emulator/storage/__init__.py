@@ -2,8 +2,9 @@
 
 Handlers see only `Store` (`base.py`) and the value types in `models.py`; `open_store` picks the
 implementation from Settings. There is exactly one implementation, `SqliteStore`: SQLite metadata
-(`meta.py`) plus content-addressed, fsynced blob files (`blobs.py`), either in `data_dir` (disk) or in
-a temporary directory with an in-memory database (memory). Both behave identically.
+(`meta.py`) that also holds bodies up to 64 KiB (`inline.py`), plus content-addressed, fsynced blob
+files for larger ones (`blobs.py`), either in `data_dir` (disk) or in a temporary directory with an
+in-memory database (memory). Both behave identically.
 
 Nothing outside this package may open the data directory, and nothing in it may turn a key into a path.
 """

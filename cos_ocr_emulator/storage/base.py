@@ -2,8 +2,10 @@
 
 Implementations raise catalogue errors themselves (NoSuchBucket, NoSuchKey, NoSuchUpload,
 BucketNotEmpty, BucketAlreadyOwnedByYou, InvalidPart, InvalidPartOrder, EntityTooSmall), so no handler
-ever maps "not found" by hand. Methods are synchronous and thread-safe; handlers call the slow ones
-(stage, put, complete, copy) through a worker thread. Keys are opaque strings and never become paths.
+ever maps "not found" by hand. Methods are synchronous and thread-safe (except `stage` and the `*_async`
+writes of a body held in memory, which are awaited on the event loop); handlers reach them through
+`storage/facade.py`, which decides which calls hop to a worker thread. Keys are opaque strings and
+never become paths.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from cos_ocr_emulator.storage.models import (
 class Store(Protocol):
     # --- bodies -------------------------------------------------------------------------------
     async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
-        """Spool a body to a temp file, computing size, md5, sha256 and crc64 in one pass.
+        """Take in a body, computing size, md5, sha256 and crc64: a small one (storage/inline.py
+        INLINE_MAX) is held in memory, a larger one spooled to a temp file in one pass.
 
         Raises EntityTooLarge past max_size. The temp file is removed by `discard` or consumed by
         `put_object` / `upload_part`.
@@ -65,10 +68,16 @@ class Store(Protocol):
 
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
-        """Make the staged bytes durable (fsync + rename), then commit the metadata row.
+        """Make the staged bytes durable (a small body in the row's own commit, a large one fsync +
+        rename first), then commit the metadata row.
 
         An acknowledged put survives kill -9. Overwrites are atomic: a reader sees old or new.
         """
+        ...
+
+    async def put_object_async(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
+        """`put_object` for a body held in memory (`staged.data` set), from the event loop: it waits for
+        its commit without occupying a worker thread."""
         ...
 
     def copy_object(
@@ -130,6 +139,12 @@ class Store(Protocol):
     def initiate_upload(self, bucket: str, key: str, new: NewObject) -> UploadInfo: ...
     def get_upload(self, bucket: str, key: str, upload_id: str) -> UploadInfo: ...
     def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody) -> PartInfo: ...
+    async def upload_part_async(
+        self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody
+    ) -> PartInfo:
+        """`upload_part` for a body held in memory, as `put_object_async`."""
+        ...
+
     def copy_part(
         self, bucket: str, key: str, upload_id: str, part_number: int, src: ObjectInfo, start: int, end: int
     ) -> PartInfo: ...

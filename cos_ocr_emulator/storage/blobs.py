@@ -1,14 +1,16 @@
 """Content-addressed blob files: how object and part bytes reach the disk, atomically and durably.
 
-A body is spooled to `tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass.
+Receiving a body starts here too: one of at most the caller's `inline_max` bytes is kept in memory and
+digested whole (the store keeps it in the database, storage/inline.py). A larger body is spooled to
+`tmp/<uuid>` while its size, MD5, SHA-256 and CRC-64 are computed in one pass.
 Before it is published it is fsynced (`sync_staged`, in the writer's own thread, so concurrent
-writers' fsyncs overlap); `place` renames it to `blobs/<sha256[:2]>/<sha256>` and `sync_dirs` fsyncs
-the directories that changed (once per batch of writes, storage/commit.py), so a blob file either
+writers' fsyncs overlap); `place` renames it to `blobs/<sha256[:2]>/<sha256>` and fsyncs the
+directory that names it, in the same thread, so a blob file either
 does not exist or holds exactly the bytes its name promises; identical bodies share one file (dedup).
 Which blobs are still needed is decided by the metadata database, not here.
 
 This module must never turn an object key into a path (names are SHA-256 hex only, checked), never
-read a whole body into memory, and never delete a blob on its own initiative: `unlink` and `gc` act
+hold a body larger than `inline_max` in memory, and never delete a blob on its own initiative: `unlink` and `gc` act
 only on ids the store has proven unreferenced, under the store's lock.
 """
 
@@ -89,6 +91,21 @@ class _Spool:
         self.path.unlink(missing_ok=True)
 
 
+def _held(chunks: list[bytes], size: int, max_size: int | None) -> StagedBody:
+    """A whole body kept in memory, digested in one pass each."""
+    if max_size is not None and size > max_size:
+        raise CosError("EntityTooLarge")
+    data = bytes(chunks[0]) if len(chunks) == 1 else b"".join(chunks)
+    return StagedBody(
+        path=None,
+        size=size,
+        md5_hex=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        crc64=crc64(data),
+        sha256_hex=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+
+
 class RangeReader(Iterator[bytes]):
     """An open blob being read. Closing (or dropping) it closes the file even if iteration never began,
     which a bare generator would not do."""
@@ -142,14 +159,28 @@ class BlobDir:
     def _new_spool(self, max_size: int | None) -> _Spool:
         return _Spool(self.tmp_dir / uuid.uuid4().hex, max_size)
 
-    async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
-        """Spool an async body; EntityTooLarge past max_size. Nothing is left behind on any failure,
-        including a client disconnect or cancellation mid-body. No thread hop: the writes go to the
-        page cache, and the fsync waits for the publishing thread (`sync_staged`)."""
+    async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int, inline_max: int = 0) -> StagedBody:
+        """Take in an async body; EntityTooLarge past max_size. A body of at most `inline_max` bytes is
+        kept in memory (one digest pass over the whole, no file); a larger one is spooled to a temp file
+        as it arrives. Nothing is left behind on any failure, including a client disconnect or
+        cancellation mid-body. No thread hop: the writes go to the page cache, and the fsync waits for
+        the publishing thread (`sync_staged`)."""
+        held: list[bytes] = []
+        size = 0
+        rest = chunks.__aiter__()
+        async for chunk in rest:
+            size += len(chunk)
+            held.append(chunk)
+            if size > inline_max:
+                break
+        else:
+            return _held(held, size, max_size)
         spool = self._new_spool(max_size)
         done = False
         try:
-            async for chunk in chunks:
+            for chunk in held:
+                spool.write(chunk)
+            async for chunk in rest:
                 spool.write(chunk)
             staged = spool.finish()
             done = True
@@ -158,12 +189,24 @@ class BlobDir:
             if not done:
                 spool.abort()
 
-    def stage_iter(self, chunks: Iterable[bytes], *, max_size: int | None = None) -> StagedBody:
+    def stage_iter(self, chunks: Iterable[bytes], *, max_size: int | None = None, inline_max: int = 0) -> StagedBody:
         """The synchronous twin of `stage`, for bytes the store produces itself (copy, complete)."""
+        held: list[bytes] = []
+        size = 0
+        rest = iter(chunks)
+        for chunk in rest:
+            size += len(chunk)
+            held.append(chunk)
+            if size > inline_max:
+                break
+        else:
+            return _held(held, size, max_size)
         spool = self._new_spool(max_size)
         done = False
         try:
-            for chunk in chunks:
+            for chunk in held:
+                spool.write(chunk)
+            for chunk in rest:
                 spool.write(chunk)
             staged = spool.finish()
             done = True
@@ -173,7 +216,10 @@ class BlobDir:
                 spool.abort()
 
     def discard(self, staged: StagedBody) -> None:
-        """Remove a staged temp file; a no-op once it has been published or discarded."""
+        """Remove a staged temp file; a no-op once it has been published or discarded, or when the body
+        is held in memory."""
+        if staged.path is None:
+            return
         if staged.path.parent != self.tmp_dir:
             raise ValueError(f"not a staged body of this store: {staged.path}")
         staged.path.unlink(missing_ok=True)
@@ -190,6 +236,7 @@ class BlobDir:
     def sync_staged(self, staged: StagedBody) -> None:
         """fsync a staged body's bytes (before `place`: a name must never become durable before its data)."""
         if self.durable:
+            assert staged.path is not None, "a body held in memory has no file to sync"
             fd = os.open(staged.path, os.O_RDONLY)
             try:
                 os.fsync(fd)
@@ -204,6 +251,7 @@ class BlobDir:
         Only the rename is serialized; the directory fsync runs in the caller's thread, alongside
         other writers' (one at a time they would cost a disk flush each, in series).
         """
+        assert staged.path is not None, "a body held in memory is not placed as a file"
         blob_id = staged.sha256_hex
         dest = self._path(blob_id)
         shard = os.path.dirname(dest)
@@ -285,6 +333,19 @@ class BlobDir:
         with self._naming:
             if blob_id not in self._in_flight:
                 self.path(blob_id).unlink(missing_ok=True)
+
+    def ids(self) -> set[str]:
+        """The ids of every published blob file."""
+        return {e.name for shard in self.blob_dir.iterdir() if shard.is_dir() for e in shard.iterdir()}
+
+    def unlink_all(self, blob_ids: Iterable[str]) -> None:
+        """`unlink` each; a failure is logged, not raised: the write that dropped them has committed,
+        and `gc` at the next open removes what is left."""
+        for blob_id in blob_ids:
+            try:
+                self.unlink(blob_id)
+            except OSError:
+                log.exception("could not remove unreferenced blob %s", blob_id)
 
     def gc(self, referenced: set[str]) -> GcReport:
         """Delete every temp file and every blob not in `referenced` (crash leftovers).

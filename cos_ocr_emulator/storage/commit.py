@@ -1,21 +1,29 @@
 """Group commit: writes of new bytes that arrive together share one fsync'd SQLite commit.
 
-A durable PUT waits on the disk three times: the fsync of its bytes, the fsync of the directory that
-names its blob, and the fsync of the WAL at COMMIT. The first two run in the writer's own thread,
-alongside everyone else's (`BlobDir.sync_staged`, `BlobDir.place`). The COMMIT is serial by nature
+A durable PUT waits on the disk at the fsync of the WAL at COMMIT (and, for a body stored as a file,
+at the fsyncs of its bytes and of the directory that names it, which run in the writer's own thread,
+alongside everyone else's: `BlobDir.sync_staged`, `BlobDir.place`). The COMMIT is serial by nature
 (one writer at a time), so one request per commit would cap durable PUTs at one per WAL fsync however
-many clients write at once. Here commits are shared: a thread with a write queues it, and if no commit
-is running it becomes the leader and commits everything queued, itself included, as one transaction,
-each write inside its own SAVEPOINT (a write that raises, e.g. NoSuchUpload, is rolled back alone and
-gets its own error). One COMMIT makes the batch durable; then blobs no row names any more are
-unlinked, under the writer lock. Followers sleep until their batch is done and return their own
-result. No write returns before the COMMIT that holds it, so the guarantee is the one-at-a-time
+many clients write at once. Here commits are shared: a write is queued for one committer thread,
+which takes everything queued as one transaction, each write inside its own SAVEPOINT (a write that
+raises, e.g. NoSuchUpload, is rolled back alone and gets its own error). A small body travels with its
+write and is inserted in the same SAVEPOINT (storage/inline.py). One COMMIT makes the batch durable;
+inline bodies no row names any more are deleted inside it, blob files after it, under the writer lock.
+
+A writer waits in one of two ways: a thread blocks on an event (`run`), a coroutine awaits a future
+(`run_async`: a small PUT needs no worker thread at all). Coroutine writes are handed to the committer
+once per pass of their event loop, together (`_flush`), so requests the loop advanced in the same pass
+share a commit instead of the first one committing alone; the committer wakes each loop once per batch.
+No write is reported done before the COMMIT that holds it, so the guarantee is the one-at-a-time
 guarantee: an acknowledged write survives kill -9.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -29,20 +37,22 @@ T = TypeVar("T")
 # write(tx, blob id of the new bytes, list to append the blob ids the write stopped naming) -> result
 Write = Callable[[MetaTx, str, list[str]], T]
 
-MAX_BATCH = 64  # writes per commit: bounds how long the first of them waits for the last
+MAX_BATCH = 64  # a commit stops gathering queued hand-overs at this many writes (one event-loop pass may bring more)
 
 
 class _Job(Generic[T]):
-    __slots__ = ("blob_id", "done", "dropped", "error", "result", "wake", "write")
+    __slots__ = ("blob_id", "data", "dropped", "error", "event", "future", "loop", "result", "write")
 
-    def __init__(self, blob_id: str, write: Write[T], lock: threading.Lock) -> None:
-        self.wake = threading.Condition(lock)  # one per job: a batch wakes its own writers only
+    def __init__(self, blob_id: str, write: Write[T], data: bytes | None) -> None:
         self.blob_id = blob_id
         self.write = write
+        self.data = data  # an inline body to insert with the write (None: the blob is a placed file)
         self.dropped: list[str] = []
-        self.done = False
         self.result: T | None = None
         self.error: BaseException | None = None
+        self.event: threading.Event | None = None  # a blocked thread waits on this ...
+        self.loop: asyncio.AbstractEventLoop | None = None  # ... or a coroutine on this loop's future
+        self.future: asyncio.Future[None] | None = None
 
     def outcome(self) -> T:
         if self.error is not None:
@@ -50,62 +60,148 @@ class _Job(Generic[T]):
         return self.result  # type: ignore[return-value]  # set whenever error is None
 
 
+def _resolve(jobs: list[_Job[object]]) -> None:
+    """On the event loop: wake the coroutines of a finished batch."""
+    for job in jobs:
+        assert job.future is not None
+        if not job.future.done():
+            job.future.set_result(None)
+
+
 class GroupCommit:
     def __init__(self, db: MetaDB, blobs: BlobDir) -> None:
         self._db = db
         self._blobs = blobs
-        self._lock = threading.Lock()
-        self._queue: list[_Job[object]] = []
-        self._leading = False
+        # A C queue: a put wakes the idle committer with one lock release, no Python-level Condition.
+        self._queue: queue.SimpleQueue[list[_Job[object]] | None] = queue.SimpleQueue()  # None: stop
+        # Coroutine writes submitted during the current pass of each event loop, handed over together
+        # at its end (`_flush`): requests the loop advanced in one pass share a commit.
+        self._pending: dict[asyncio.AbstractEventLoop, list[_Job[object]]] = {}
+        self._closing = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name="cos-emulator-commit", daemon=True)
+        self._thread.start()
 
-    def run(self, blob_id: str, write: Write[T]) -> T:
-        """Run `write` for the placed blob `blob_id` in a committed transaction; blocks until that
-        transaction is durable. Raises what `write` raised (then nothing it did is kept)."""
-        job: _Job[T] = _Job(blob_id, write, self._lock)
-        with self._lock:
-            self._queue.append(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
-            while not job.done:
-                if self._leading:
-                    job.wake.wait()
-                    continue
-                self._leading = True
-                batch = self._queue[:MAX_BATCH]
-                del self._queue[:MAX_BATCH]
-                self._lock.release()
-                try:
-                    self._commit(batch)
-                finally:
-                    self._lock.acquire()
-                    self._leading = False
-                    for done in batch:
-                        done.wake.notify()
-                    if self._queue:  # the next waiting writer leads the next batch
-                        self._queue[0].wake.notify()
+    def run(self, blob_id: str, write: Write[T], data: bytes | None = None) -> T:
+        """Run `write` for the blob `blob_id` (placed as a file, or `data` to store inline) in a committed
+        transaction; blocks until that transaction is durable. Raises what `write` raised (then nothing
+        it did is kept)."""
+        job: _Job[T] = _Job(blob_id, write, data)
+        job.event = threading.Event()
+        self._submit([job])  # type: ignore[list-item]  # the queue holds jobs of any result type
+        job.event.wait()
         return job.outcome()
 
+    async def run_async(self, blob_id: str, write: Write[T], data: bytes | None = None) -> T:
+        """`run` for a coroutine: awaits the durable commit without occupying a thread. If the caller is
+        cancelled the write still commits or fails on its own (as a write in a worker thread would); it
+        was never acknowledged, and `_resolve` leaves the cancelled future alone."""
+        loop = asyncio.get_running_loop()
+        job: _Job[T] = _Job(blob_id, write, data)
+        job.loop, job.future = loop, loop.create_future()
+        pending = self._pending.get(loop)
+        if pending is None:
+            pending = self._pending[loop] = []
+            loop.call_soon(self._flush, loop)
+        pending.append(job)  # type: ignore[arg-type]  # the queue holds jobs of any result type
+        await job.future
+        return job.outcome()
+
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On `loop`, once the pass that submitted writes is over: hand them to the committer."""
+        batch = self._pending.pop(loop)
+        try:
+            self._submit(batch)
+        except RuntimeError as exc:  # closed meanwhile
+            for job in batch:
+                job.error = exc
+            _resolve(batch)
+
+    def _submit(self, jobs: list[_Job[object]]) -> None:
+        if self._closed:
+            raise RuntimeError("the store is closed")
+        self._queue.put(jobs)
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the committer thread."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join()
+
+    def _serve(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = first
+            while len(batch) < MAX_BATCH:  # everything that queued up during the previous commit
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch += more
+            try:
+                self._commit(batch)
+            finally:  # whatever happened, nobody may be left waiting
+                self._wake(batch)
+        self._refuse_leftovers()
+
+    def _refuse_leftovers(self) -> None:
+        """Jobs that raced `close` and queued behind the stop: they fail, nobody waits forever."""
+        while True:
+            try:
+                jobs = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if jobs is not None:
+                for job in jobs:
+                    job.error = RuntimeError("the store is closed")
+                self._wake(jobs)
+
+    @staticmethod
+    def _wake(batch: list[_Job[object]]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job[object]]] = {}
+        for job in batch:
+            if job.loop is None:
+                assert job.event is not None
+                job.event.set()
+            else:
+                by_loop.setdefault(job.loop, []).append(job)
+        for loop, jobs in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_resolve, jobs)
+
     def _commit(self, batch: list[_Job[object]]) -> None:
-        """Never raises: each job carries its own outcome (the leader may not even be in `batch`)."""
+        """Never raises: each job carries its own outcome."""
         try:
             with self._db.lock:
                 with self._db.tx(write=True) as tx:
-                    for job in batch:
-                        try:
-                            with tx.savepoint():
-                                job.result = job.write(tx, job.blob_id, job.dropped)
-                        except Exception as exc:
-                            job.error, job.dropped = exc, []
-                    dropped = {b for job in batch for b in job.dropped if b}
+                    if len(batch) == 1:  # alone, its error rolls back the transaction: no SAVEPOINT needed
+                        _apply(tx, batch[0])
+                    else:
+                        for job in batch:
+                            try:
+                                with tx.savepoint():
+                                    _apply(tx, job)
+                            except Exception as exc:
+                                job.error, job.dropped = exc, []
                     # Checked inside the transaction, so against exactly what the COMMIT makes durable.
-                    unused = {b for b in dropped if not tx.is_referenced(b)}
-                for blob_id in unused:
-                    try:
-                        self._blobs.unlink(blob_id)
-                    except OSError:  # the write already committed; gc at the next open retries
-                        log.exception("could not remove unreferenced blob %s", blob_id)
-        except BaseException as exc:  # the batch as a whole failed (the COMMIT): all of it
+                    files = tx.release(b for job in batch for b in job.dropped)
+                self._blobs.unlink_all(files)
+        except BaseException as exc:  # the batch as a whole failed (the COMMIT, or a lone write): all of it
             for job in batch:
                 if job.error is None:
                     job.error = exc
-        finally:
-            for job in batch:
-                job.done = True
+
+
+def _apply(tx: MetaTx, job: _Job[object]) -> None:
+    if job.data is not None:
+        tx.put_inline(job.blob_id, job.data)
+    job.result = job.write(tx, job.blob_id, job.dropped)

@@ -3,7 +3,9 @@
 Whether a call hops to a worker thread is decided here, once, per method, so no handler ever has to
 think about it: metadata reads are single indexed SQLite lookups that finish in microseconds and run
 inline on the event loop (a thread hop would cost more than the work); anything that commits a write
-transaction (an fsync in disk mode), copies bytes or reads a whole object runs in a worker thread.
+transaction (an fsync in disk mode), copies bytes or reads a whole object runs in a worker thread,
+except a write of a small body held in memory (PUT, UploadPart): it is queued for the group commit
+and awaited on the loop (storage/commit.py), as it has no file to fsync.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class AsyncStore:
 
     # --- objects ------------------------------------------------------------------------------
     async def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
+        if staged.data is not None:  # nothing to fsync but the shared commit: awaited, no thread
+            return await self.sync.put_object_async(bucket, key, staged, new)
         return await _off_loop(self.sync.put_object, bucket, key, staged, new)
 
     async def copy_object(
@@ -148,6 +152,8 @@ class AsyncStore:
     async def upload_part(
         self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody
     ) -> PartInfo:
+        if staged.data is not None:
+            return await self.sync.upload_part_async(bucket, key, upload_id, part_number, staged)
         return await _off_loop(self.sync.upload_part, bucket, key, upload_id, part_number, staged)
 
     async def copy_part(

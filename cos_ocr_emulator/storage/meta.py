@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cos_ocr_emulator.storage.models import BucketInfo, ListResult, ObjectInfo, PartInfo, UploadInfo
+from cos_ocr_emulator.storage.inline import InlineTx
+from cos_ocr_emulator.storage.models import BucketInfo, ObjectInfo, PartInfo, UploadInfo
 from cos_ocr_emulator.storage.rows import (
     OBJECT_COLS,
     dump,
@@ -43,7 +44,7 @@ class PartRow:
     md5_hex: str
 
 
-class MetaTx(VersionTx):
+class MetaTx(VersionTx, InlineTx):
     """The SQL, usable only inside `MetaDB.tx()` (which holds the lock and the transaction)."""
 
     buckets_changed = False  # set by the statements that add or remove buckets (readcache.py)
@@ -71,7 +72,7 @@ class MetaTx(VersionTx):
         return bool(self._c.execute(sql, (name, name, name)).fetchone()[0])
 
     def delete_bucket(self, name: str) -> None:
-        self.buckets_changed = True
+        self.buckets_changed = self.configs_changed = True
         self._c.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
         self._c.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
@@ -229,6 +230,16 @@ class MetaTx(VersionTx):
         )
         return bool(self._c.execute(sql, (blob_id, blob_id, blob_id)).fetchone()[0])
 
+    def release(self, blob_ids: Iterable[str | None]) -> set[str]:
+        """Of `blob_ids` (bodies some row stopped naming), those no row names any more: inline ones are
+        deleted here, in this transaction; the others, blob files, are returned for the caller to unlink
+        once the transaction has committed."""
+        files: set[str] = set()
+        for blob_id in {b for b in blob_ids if b}:
+            if not self.drop_inline_if_unreferenced(blob_id) and not self.is_referenced(blob_id):
+                files.add(blob_id)  # not inline (or still named): a file, or nothing to do
+        return files
+
     def referenced_blobs(self) -> set[str]:
         rows = self._c.execute(
             "SELECT blob_id FROM objects UNION SELECT blob_id FROM parts"
@@ -238,6 +249,7 @@ class MetaTx(VersionTx):
 
     def purge_bucket(self, bucket: str) -> list[str]:
         """Delete a bucket's contents (not the bucket); returns every blob id its rows named."""
+        self.configs_changed = True
         blobs = [
             str(r[0])
             for r in self._c.execute(
@@ -254,8 +266,8 @@ class MetaTx(VersionTx):
         return blobs
 
     def clear(self) -> None:
-        self.buckets_changed = True
-        for table in ("parts", "uploads", "objects", "object_versions", "bucket_configs", "buckets"):
+        self.buckets_changed = self.configs_changed = True
+        for table in ("parts", "uploads", "objects", "object_versions", "bucket_configs", "buckets", "inline_bodies"):
             self._c.execute(f"DELETE FROM {table}")
 
 
@@ -273,6 +285,10 @@ class MetaDB:
         self.lock = threading.RLock()  # re-entrant: the store nests a release inside a write
         # Called with `buckets_changed` when a write transaction ends, committed or not (readcache.py).
         self.after_write: list[Callable[[bool], None]] = []
+        # Bucket configuration documents (encryption is asked by every PUT; ACL, CORS, policy often), by
+        # (bucket, name); None: the bucket has no such document. Filled by the store, replaced with an
+        # empty dict after any commit that changed a document or removed a bucket.
+        self.configs: dict[tuple[str, str], str | None] = {}
         self._conn = _connect(path)
         if path is not None:
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -307,6 +323,8 @@ class MetaDB:
                 raise
             else:
                 conn.execute("COMMIT")
+                if tx.configs_changed:
+                    self.configs = {}  # a reader still filing into the old dict files into nothing
             finally:
                 if write:  # after the COMMIT: see readcache.py for why that order keeps caches coherent
                     for written in self.after_write:
@@ -335,66 +353,3 @@ def _connect(path: Path | None) -> sqlite3.Connection:
     conn = sqlite3.connect(":memory:" if path is None else str(path), check_same_thread=False, isolation_level=None)
     conn.row_factory = sqlite3.Row
     return conn
-
-
-def _rollup(key: str, prefix: str, delimiter: str) -> str | None:
-    """The common prefix `key` folds into under prefix/delimiter, or None if it is listed as itself."""
-    if not delimiter or not key.startswith(prefix):
-        return None
-    cut = key.find(delimiter, len(prefix))
-    return None if cut < 0 else key[: cut + len(delimiter)]
-
-
-def list_objects(tx: MetaTx, bucket: str, prefix: str, delimiter: str, marker: str, max_keys: int) -> ListResult:
-    """ListObjects (v1) over the key index, never loading more rows than it returns.
-
-    The scan walks keys in byte order from the marker. A key that folds into a common prefix adds that
-    prefix once and the scan jumps past every key sharing it (`prefix_upper`), so a million keys under
-    one "folder" cost one row. Keys and common prefixes both count toward max_keys. A marker that
-    itself folds into a common prefix (e.g. the NextMarker "photos/" of the previous page) resumes
-    after that whole prefix, so pages never repeat it.
-    """
-    contents: list[ObjectInfo] = []
-    prefixes: list[str] = []
-    upper = prefix_upper(prefix) if prefix else None
-    lower, inclusive = prefix, True
-    if marker and marker >= prefix:
-        lower, inclusive = marker, False
-        folded = _rollup(marker, prefix, delimiter)
-        if folded is not None:
-            bound = prefix_upper(folded)
-            if bound is None:
-                return ListResult([], [], False, None)
-            lower, inclusive = bound, True
-    last: str | None = None
-    exhausted = False
-    while len(contents) + len(prefixes) < max_keys and not exhausted:
-        rows = tx.iter_objects(bucket, lower, inclusive, upper)
-        exhausted = True  # unless the loop below stops early
-        try:
-            for info in rows:
-                folded = _rollup(info.key, prefix, delimiter)
-                if folded is None:
-                    contents.append(info)
-                    last, lower, inclusive = info.key, info.key, False
-                else:
-                    prefixes.append(folded)
-                    last = folded
-                    bound = prefix_upper(folded)
-                    if bound is not None:
-                        lower, inclusive = bound, True
-                        exhausted = False  # re-query from past the folded keys
-                    break
-                if len(contents) + len(prefixes) >= max_keys:
-                    exhausted = False
-                    break
-        finally:
-            rows.close()
-    truncated = False
-    if not exhausted and max_keys > 0:
-        probe = tx.iter_objects(bucket, lower, inclusive, upper)
-        try:
-            truncated = next(probe, None) is not None
-        finally:
-            probe.close()
-    return ListResult(contents, prefixes, truncated, last if truncated else None)

@@ -19,13 +19,16 @@ class BucketInfo:
 
 @dataclass(frozen=True)
 class StagedBody:
-    """A request body already spooled to a temp file, with its digests (fsynced when published)."""
+    """A request body received whole, with its digests: either held in memory (`data`, a small body
+    that will be stored inside the metadata database) or spooled to a temp file (`path`, fsynced when
+    published). Exactly one of the two is set."""
 
-    path: Path
+    path: Path | None
     size: int
     md5_hex: str
     crc64: int  # CRC-64/XZ as COS computes it (x-cos-hash-crc64ecma)
     sha256_hex: str
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)

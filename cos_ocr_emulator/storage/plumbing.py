@@ -2,13 +2,16 @@
 directory, database, crash leftovers), the write transaction and the order of a durable write, and
 closing. The operations themselves are in `store.py`.
 
-A write puts the two halves together in the only safe order. Bytes first: spooled to a temp file,
-fsynced, renamed into a content-addressed blob, directory fsynced. Then the SQLite row that points at
-the blob is committed. A crash between the two leaves an unreferenced blob or temp file, which `gc()`
-removes at the next open; it can never leave a row pointing at missing or partial bytes. A blob whose
-last row goes away (overwrite, delete, abort) is unlinked right after the commit. Writes that bring
-new bytes (put, part, complete) fsync their bytes and blob directory in their own thread and share
-the COMMIT with concurrent ones (storage/commit.py); each returns only once its own row is durable.
+A body of at most 64 KiB (storage/inline.py INLINE_MAX) is held in memory when it arrives and inserted
+into `inline_bodies` in the same transaction as the row that names it: one WAL commit makes both
+durable, with no file, rename or directory fsync. A larger body puts the two halves together in the
+only safe order. Bytes first: spooled to a temp file, fsynced, renamed into a content-addressed blob,
+directory fsynced. Then the SQLite row that points at the blob is committed. A crash between the two
+leaves an unreferenced blob or temp file, which `gc()` removes at the next open; it can never leave a
+row pointing at missing or partial bytes. A body whose last row goes away (overwrite, delete, abort)
+is released with that transaction: an inline one deleted inside it, a blob file unlinked right after
+the commit. Writes that bring new bytes (put, part, complete) share the COMMIT with concurrent ones
+(storage/commit.py); each returns only once its own row is durable.
 
 Memory mode is the same code with SQLite `:memory:` and the blob directory in a TemporaryDirectory
 (removed on close) and no fsyncs; it behaves identically except for surviving a restart.
@@ -18,11 +21,13 @@ On-disk layout (disk mode; `data_dir` = Settings.data_dir):
     data_dir/
     ├── LOCK                     flock()ed while a store has the directory open (one emulator per dir)
     ├── meta.sqlite3             SQLite, WAL, synchronous=FULL: schema_version, buckets, objects,
-    ├── meta.sqlite3-wal         uploads, parts, bucket_configs (schema.py); every object/part row
-    │                            names a blob by SHA-256
+    ├── meta.sqlite3-wal         uploads, parts, bucket_configs, object_versions, inline_bodies
+    │                            (schema.py); every object/part/version row names its body by SHA-256:
+    │                            an `inline_bodies` row (up to 64 KiB) or a blob file (larger, or
+    │                            written before schema version 4)
     ├── meta.sqlite3-shm
     ├── tmp/
-    │   └── <uuid4 hex>          a body being spooled; renamed or removed, leftovers wiped at open
+    │   └── <uuid4 hex>          a large body being spooled; renamed or removed, leftovers wiped at open
     └── blobs/
         └── <sha256[:2]>/
             └── <sha256>         immutable bytes, one file per distinct content, shared by rows
@@ -38,21 +43,23 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Self, TypeVar
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket
 from cos_ocr_emulator.ids import IdSource
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
-from cos_ocr_emulator.storage.commit import GroupCommit
+from cos_ocr_emulator.storage.commit import GroupCommit, Write
+from cos_ocr_emulator.storage.inline import INLINE_MAX
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx
 from cos_ocr_emulator.storage.models import BucketInfo, NewObject, ObjectInfo, StagedBody, UploadInfo
 from cos_ocr_emulator.storage.readcache import ReadCache
 from cos_ocr_emulator.storage.rows import to_dt
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def quote_etag(md5_hex: str) -> str:
@@ -110,41 +117,48 @@ class StoreCore:
 
     @contextmanager
     def _writing(self) -> Iterator[tuple[MetaTx, list[str]]]:
-        """One write transaction; blob ids appended to the list are released after the commit."""
+        """One write transaction; bodies whose ids are appended to the list are released with it (inline
+        ones inside it, blob files right after the commit)."""
         dropped: list[str] = []
         with self._db.lock:
             with self._db.tx(write=True) as tx:
                 yield tx, dropped
-            self._release(dropped)
+                files = tx.release(dropped)
+            self._blobs.unlink_all(files)
 
-    def _release(self, blob_ids: Iterable[str | None]) -> None:
-        """Unlink blobs no row references any more. Holding the lock keeps `publish` from re-adopting
-        one between the check and the unlink."""
-        with self._db.tx() as tx:
-            unused = {b for b in blob_ids if b is not None and not tx.is_referenced(b)}
-        for blob_id in unused:
-            try:
-                self._blobs.unlink(blob_id)
-            except OSError:  # the write already committed; gc at the next open retries
-                log.exception("could not remove unreferenced blob %s", blob_id)
-
-    def _publish_and_write(self, staged: StagedBody, write: Callable[[MetaTx, str, list[str]], None]) -> None:
-        """Make `staged` durable and place it (in the caller's thread, alongside other writers' fsyncs),
-        then run `write(tx, blob_id, dropped)` in a group commit (storage/commit.py)."""
+    def _publish_and_write(self, staged: StagedBody, write: Write[T]) -> T:
+        """Make `staged` durable and run `write(tx, blob_id, dropped)` in a group commit
+        (storage/commit.py). A body held in memory is inserted inline in that same commit; a spooled one
+        is fsynced and placed first, in the caller's thread, alongside other writers' fsyncs."""
+        if staged.data is not None:
+            return self._commits.run(staged.sha256_hex, write, staged.data)
         blob_id: str | None = None
         committed = False
         try:
             self._blobs.sync_staged(staged)
             blob_id = self._blobs.place(staged)
-            self._commits.run(blob_id, write)
+            result = self._commits.run(blob_id, write)
             committed = True
+            return result
         finally:
             if blob_id is not None:
                 self._blobs.settle(blob_id)
                 if not committed:
-                    with self._db.lock:  # no commit may slip between the check and the unlink
-                        self._release([blob_id])  # the row never committed; drop the fresh blob
+                    with self._writing() as (_, dropped):  # no commit may slip between check and unlink
+                        dropped.append(blob_id)  # the row never committed; drop the fresh blob
             self._blobs.discard(staged)
+
+    async def _write_inline(self, staged: StagedBody, write: Write[T]) -> T:
+        """`_publish_and_write` for a body held in memory, awaited on the event loop: no worker thread."""
+        assert staged.data is not None
+        return await self._commits.run_async(staged.sha256_hex, write, staged.data)
+
+    def _read_body(self, blob_id: str, size: int, start: int, end: int) -> bytes | None:
+        """Bytes [start, end] of an inline body (None: not stored inline; it is a file)."""
+        if size > INLINE_MAX:
+            return None
+        with self._db.single() as tx:
+            return tx.read_inline(blob_id, start, end)
 
     @staticmethod
     def _bucket(tx: MetaTx, name: str) -> BucketInfo:
@@ -162,17 +176,30 @@ class StoreCore:
 
     # --- bodies -------------------------------------------------------------------------------
     async def stage(self, chunks: AsyncIterator[bytes], *, max_size: int) -> StagedBody:
-        return await self._blobs.stage(chunks, max_size=max_size)
+        return await self._blobs.stage(chunks, max_size=max_size, inline_max=INLINE_MAX)
 
     def discard(self, staged: StagedBody) -> None:
         self._blobs.discard(staged)
 
     # --- admin --------------------------------------------------------------------------------
+    def body_ids(self) -> tuple[set[str], set[str]]:
+        """(ids of blob files, ids of inline bodies): every body the data directory holds (for tests and
+        diagnostics: a body no row names is a leak)."""
+        with self._db.lock:
+            with self._db.tx() as tx:
+                inline = tx.inline_ids()
+            return self._blobs.ids(), inline
+
     def gc(self) -> GcReport:
         """Remove temp files and unreferenced blobs (crash leftovers). Called at open; only safe while
         no request is staging a body."""
-        with self._db.lock, self._db.tx() as tx:
-            return self._blobs.gc(tx.referenced_blobs())
+        with self._db.lock:
+            with self._db.tx(write=True) as tx:
+                dropped = tx.drop_unreferenced_inline()
+                referenced = tx.referenced_blobs()
+            if dropped:
+                log.info("storage gc: removed %d unreferenced inline bodies", dropped)
+            return self._blobs.gc(referenced)
 
     def reset(self) -> None:
         # Blobs go after the commit, under the same lock: a failed commit must not lose bytes.
@@ -185,6 +212,7 @@ class StoreCore:
         """Close the database, release the directory lock, and (memory mode) delete everything."""
         if self._lock_fd is None:
             return
+        self._commits.close()
         self._db.close()
         os.close(self._lock_fd)  # closing the descriptor releases the flock
         self._lock_fd = None

@@ -71,6 +71,12 @@ CREATE TABLE object_versions (
 CREATE INDEX object_versions_by_seq ON object_versions (bucket, key, seq);
 CREATE INDEX object_versions_by_blob ON object_versions (blob_id);
 """,
+    # 4: small bodies inside the database (storage/inline.py), keyed by SHA-256 like blob files. A rowid
+    # table (not WITHOUT ROWID: its rows are up to 64 KiB) with a unique index for the lookups.
+    3: """
+CREATE TABLE inline_bodies (blob_id TEXT NOT NULL, data BLOB NOT NULL);
+CREATE UNIQUE INDEX inline_bodies_by_id ON inline_bodies (blob_id);
+""",
 }
 
 SCHEMA_VERSION = 1 + len(_STEPS)

@@ -14,8 +14,12 @@ from collections.abc import Iterator
 
 from cos_ocr_emulator.errors import CosError, no_such_bucket, no_such_key
 from cos_ocr_emulator.limits import MAX_KEYS, MAX_PART_NUMBER
+from cos_ocr_emulator.storage.blobs import READ_CHUNK
+from cos_ocr_emulator.storage.commit import Write
 from cos_ocr_emulator.storage.completion import check_completion, multipart_etag
-from cos_ocr_emulator.storage.meta import MetaTx, PartRow, list_objects
+from cos_ocr_emulator.storage.inline import INLINE_MAX
+from cos_ocr_emulator.storage.listing import list_objects
+from cos_ocr_emulator.storage.meta import MetaTx, PartRow
 from cos_ocr_emulator.storage.models import (
     BucketInfo,
     DeleteOutcome,
@@ -31,6 +35,7 @@ from cos_ocr_emulator.storage.plumbing import StoreCore, quote_etag
 from cos_ocr_emulator.storage.rows import dump_tags, to_dt
 from cos_ocr_emulator.storage.versions import install, list_versions, lookup, remove
 
+_CONFIGS_CACHED = 4096  # bucket configuration lookups kept (documents and known absences)
 _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk-bound
 
 
@@ -67,9 +72,20 @@ class SqliteStore(StoreCore):
 
     # --- bucket configuration documents -------------------------------------------------------
     def get_bucket_config(self, bucket: str, name: str) -> str | None:
-        with self._db.tx() as tx:
-            self._bucket(tx, bucket)
-            return tx.get_config(bucket, name)
+        # Asked on every PUT (encryption), from memory once read (MetaDB.configs). A document can only
+        # exist while its bucket does, so the bucket is looked up only when there is none.
+        cache = self._db.configs  # taken before the read: see MetaDB.configs
+        key = (bucket, name)
+        if key in cache:
+            return cache[key]
+        with self._db.single() as tx:
+            document = tx.get_config(bucket, name)
+            if document is None:
+                self._bucket(tx, bucket)  # NoSuchBucket is not cached
+        if len(cache) >= _CONFIGS_CACHED:
+            cache.clear()
+        cache[key] = document
+        return document
 
     def bucket_configs(self, bucket: str) -> dict[str, str]:
         with self._db.tx() as tx:
@@ -89,18 +105,24 @@ class SqliteStore(StoreCore):
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """Consumes `staged` whatever happens (published, or removed on error)."""
+        return self._publish_and_write(staged, self._put_write(bucket, key, staged, new))
+
+    async def put_object_async(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
+        """`put_object` for a body held in memory (`staged.data`), awaited without a worker thread."""
+        return await self._write_inline(staged, self._put_write(bucket, key, staged, new))
+
+    def _put_write(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> Write[ObjectInfo]:
         info = self._info(bucket, key, new, staged.size, quote_etag(staged.md5_hex), staged.crc64, staged.sha256_hex)
 
-        installed: list[ObjectInfo] = []
-
-        def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
-            self._bucket(tx, bucket)
-            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id)
-            installed.append(new_info)
+        def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> ObjectInfo:
+            exists, versioning = tx.bucket_versioning(bucket)
+            if not exists:
+                raise no_such_bucket(bucket)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id, versioning)
             dropped.extend(b for b in old if b)
+            return new_info
 
-        self._publish_and_write(staged, write)
-        return installed[0]
+        return write
 
     def copy_object(
         self, src_bucket: str, src_key: str, bucket: str, key: str, new: NewObject, src_version: str | None = None
@@ -153,13 +175,13 @@ class SqliteStore(StoreCore):
     def read_range(self, info: ObjectInfo, start: int, end: int) -> Iterator[bytes]:
         """Bytes [start, end] inclusive (end is clamped to the size; end < start yields nothing).
 
-        The blob is opened here, not on first iteration: NoSuchKey if it vanished since HEAD.
+        The body is opened here, not on first iteration: NoSuchKey if it vanished since HEAD.
         """
         if start < 0:
             raise ValueError("negative range start")
         end = min(end, info.size - 1)
         try:
-            return self._blobs.open_range(info.blob_id, start, end)
+            return self._open_body(info.blob_id, info.size, start, end, READ_CHUNK)
         except FileNotFoundError:
             raise no_such_key(info.bucket, info.key) from None
 
@@ -167,16 +189,30 @@ class SqliteStore(StoreCore):
         """Bytes [start, end] inclusive, at once (small spans: the caller bounds the size)."""
         if start < 0:
             raise ValueError("negative range start")
+        end = min(end, info.size - 1)
+        inline = self._read_body(info.blob_id, info.size, start, end)
+        if inline is not None:
+            return inline
         try:
-            return self._blobs.read(info.blob_id, start, min(end, info.size - 1))
+            return self._blobs.read(info.blob_id, start, end)
         except FileNotFoundError:
             raise no_such_key(info.bucket, info.key) from None
 
     def read_all(self, info: ObjectInfo) -> bytes:
+        inline = self._read_body(info.blob_id, info.size, 0, info.size - 1)
+        if inline is not None:
+            return inline
         try:
             return self._blobs.path(info.blob_id).read_bytes()
         except FileNotFoundError:
             raise no_such_key(info.bucket, info.key) from None
+
+    def _open_body(self, blob_id: str, size: int, start: int, end: int, chunk: int) -> Iterator[bytes]:
+        """Bytes [start, end] of a body wherever it lives; FileNotFoundError if it is gone."""
+        inline = self._read_body(blob_id, size, start, end)
+        if inline is not None:
+            return iter([inline] if inline else [])
+        return self._blobs.open_range(blob_id, start, end, chunk)
 
     def delete_object(self, bucket: str, key: str, version_id: str | None = None) -> DeleteOutcome:
         return self.delete_objects(bucket, [(key, version_id)])[0]
@@ -251,6 +287,17 @@ class SqliteStore(StoreCore):
 
     def upload_part(self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody) -> PartInfo:
         """Consumes `staged`. Re-uploading a part number replaces that part."""
+        return self._publish_and_write(staged, self._part_write(bucket, key, upload_id, part_number, staged))
+
+    async def upload_part_async(
+        self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody
+    ) -> PartInfo:
+        """`upload_part` for a body held in memory (`staged.data`), awaited without a worker thread."""
+        return await self._write_inline(staged, self._part_write(bucket, key, upload_id, part_number, staged))
+
+    def _part_write(
+        self, bucket: str, key: str, upload_id: str, part_number: int, staged: StagedBody
+    ) -> Write[PartInfo]:
         if not 1 <= part_number <= MAX_PART_NUMBER:
             self._blobs.discard(staged)
             raise CosError(
@@ -258,14 +305,14 @@ class SqliteStore(StoreCore):
             )
         info = PartInfo(part_number, quote_etag(staged.md5_hex), staged.size, staged.crc64, to_dt(self._now()))
 
-        def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
+        def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> PartInfo:
             self._upload(tx, bucket, key, upload_id)
             old = tx.put_part(upload_id, PartRow(info, blob_id, staged.md5_hex))
             if old is not None:
                 dropped.append(old)
+            return info
 
-        self._publish_and_write(staged, write)
-        return info
+        return write
 
     def copy_part(
         self, bucket: str, key: str, upload_id: str, part_number: int, src: ObjectInfo, start: int, end: int
@@ -274,7 +321,7 @@ class SqliteStore(StoreCore):
         if not (0 <= start <= end + 1 and end < src.size):
             raise CosError("InvalidRange", resource=f"{src.bucket}/{src.key}")
         self.get_upload(bucket, key, upload_id)  # fail before copying bytes for nothing
-        staged = self._blobs.stage_iter(self.read_range(src, start, end))
+        staged = self._blobs.stage_iter(self.read_range(src, start, end), inline_max=INLINE_MAX)
         return self.upload_part(bucket, key, upload_id, part_number, staged)
 
     def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
@@ -291,7 +338,7 @@ class SqliteStore(StoreCore):
     def _concat(self, parts: list[PartRow]) -> Iterator[bytes]:
         for row in parts:
             try:
-                reader = self._blobs.open_range(row.blob_id, 0, row.info.size - 1, _CONCAT_CHUNK)
+                reader = self._open_body(row.blob_id, row.info.size, 0, row.info.size - 1, _CONCAT_CHUNK)
             except FileNotFoundError:  # aborted by someone else while we were copying
                 raise CosError("NoSuchUpload") from None
             yield from reader
@@ -302,22 +349,20 @@ class SqliteStore(StoreCore):
         with self._db.tx() as tx:
             upload = self._upload(tx, bucket, key, upload_id)
             chosen = check_completion(parts, {row.info.part_number: row for row in tx.parts(upload_id)})
-        staged = self._blobs.stage_iter(self._concat(chosen))
+        staged = self._blobs.stage_iter(self._concat(chosen), inline_max=INLINE_MAX)
         etag = multipart_etag([row.md5_hex for row in chosen])
         info = self._info(bucket, key, upload, staged.size, etag, staged.crc64, staged.sha256_hex)
-        installed: list[ObjectInfo] = []
 
-        def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> None:
+        def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> ObjectInfo:
             self._upload(tx, bucket, key, upload_id)  # a concurrent complete/abort won
             current = {row.info.part_number: row.blob_id for row in tx.parts(upload_id)}
             if any(current.get(row.info.part_number) != row.blob_id for row in chosen):
                 raise CosError("InvalidPart")  # a listed part was re-uploaded while we concatenated
             new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id)
-            installed.append(new_info)
             dropped.extend(b for b in [*old, *tx.delete_upload(upload_id)] if b)
+            return new_info
 
-        self._publish_and_write(staged, write)
-        return installed[0]
+        return self._publish_and_write(staged, write)
 
     def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
         with self._writing() as (tx, dropped):

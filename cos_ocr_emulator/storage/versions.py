@@ -39,10 +39,18 @@ _CURRENT_SEQ = 2**63 - 1  # sorts the current row above every stored version of 
 _VERSION_COLS = OBJECT_COLS + ", seq, delete_marker"
 
 
+class Lookup:
+    """`install`'s default: read the versioning state itself."""
+
+
+LOOKUP = Lookup()
+
+
 class VersionTx:
     """SQL for `object_versions` and `bucket_configs`; mixed into `MetaTx` (one connection, one transaction)."""
 
     _c: sqlite3.Connection
+    configs_changed = False  # set by the statements that change bucket_configs (MetaDB's config cache)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
@@ -58,12 +66,23 @@ class VersionTx:
         rows = self._c.execute("SELECT name, document FROM bucket_configs WHERE bucket = ? ORDER BY name", (bucket,))
         return {str(r[0]): str(r[1]) for r in rows}
 
+    def bucket_versioning(self, bucket: str) -> tuple[bool, str | None]:
+        """(whether the bucket exists, its versioning state) in one statement, for the PUT path."""
+        row = self._c.execute(
+            "SELECT (SELECT document FROM bucket_configs WHERE bucket = ?1 AND name = 'versioning')"
+            " FROM buckets WHERE name = ?1",
+            (bucket,),
+        ).fetchone()
+        return (False, None) if row is None else (True, row[0])
+
     def put_config(self, bucket: str, name: str, document: str) -> None:
+        self.configs_changed = True
         self._c.execute(
             "INSERT OR REPLACE INTO bucket_configs (bucket, name, document) VALUES (?, ?, ?)", (bucket, name, document)
         )
 
     def delete_config(self, bucket: str, name: str) -> bool:
+        self.configs_changed = True
         cur = self._c.execute("DELETE FROM bucket_configs WHERE bucket = ? AND name = ?", (bucket, name))
         return cur.rowcount > 0
 
@@ -164,11 +183,13 @@ def _fresh_id(tx: MetaTx, bucket: str, key: str, new_id: Callable[[], str]) -> s
 
 
 def install(
-    tx: MetaTx, info: ObjectInfo, md5_hex: str, new_id: Callable[[], str]
+    tx: MetaTx, info: ObjectInfo, md5_hex: str, new_id: Callable[[], str], state: str | Lookup | None = LOOKUP
 ) -> tuple[ObjectInfo, list[str | None]]:
     """Make `info` the current version of its key; returns it with its version id, and blobs to release.
-    `new_id` makes version ids (IdSource.version_id)."""
-    state = tx.get_config(info.bucket, VERSIONING)
+    `new_id` makes version ids (IdSource.version_id); `state` is the bucket's versioning state if the
+    caller already read it (`MetaTx.bucket_versioning`)."""
+    if isinstance(state, Lookup):
+        state = tx.get_config(info.bucket, VERSIONING)
     if state is None:
         new = dataclasses.replace(info, version_id=NULL_VERSION)
         return new, [tx.put_object(new, md5_hex)]

@@ -147,3 +147,74 @@ def test_acknowledged_concurrent_puts_survive_kill_9(tmp_path: Path, processes: 
         w, i = entry["Key"][len("group/") :].split("-")
         body = client.get_object(Bucket=BUCKET, Key=entry["Key"])["Body"].get_raw_stream().read()
         assert body == content(int(w) * 60 + int(i) % 60), entry["Key"]
+
+
+def test_acknowledged_overwrites_and_deletes_survive_kill_9(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    """8 clients each rewrite and delete five keys of their own, with bodies stored inline (up to 64 KiB) and
+    as files (larger), swapping kinds on the same key. After SIGKILL every key holds what its last
+    acknowledged request left (or, for the one request per client that was in flight, what that one left)."""
+    data_dir, log = tmp_path / "data", tmp_path / "emulator.log"
+    port = free_port()
+    first = start_cli(port, data_dir, log)
+    processes.append(first)
+    acked: dict[str, str | None] = {}  # key -> md5 of its acknowledged body, None: acknowledged delete
+    pending: dict[int, tuple[str, str | None]] = {}  # writer -> the request it has in flight
+    lock = threading.Lock()
+    stop = threading.Event()
+    done = [0]
+
+    def writer(w: int) -> None:
+        client = sdk(port)
+        for i in range(10_000):
+            key = f"mix/{w}-{i % 5}"
+            body = None if i % 4 == 3 else _mixed_body(w, i)
+            with lock:
+                if stop.is_set():
+                    return
+                pending[w] = (key, None if body is None else md5_hex(body))
+            try:
+                if body is None:
+                    client.delete_object(Bucket=BUCKET, Key=key)
+                else:
+                    client.put_object(Bucket=BUCKET, Key=key, Body=body)
+            except Exception:  # cut off by the kill: never acknowledged
+                return
+            with lock:
+                if stop.is_set():  # answered after the kill decision: counts as in flight only
+                    return
+                acked[key] = pending.pop(w)[1]
+                done[0] += 1
+                if done[0] >= COUNT:
+                    stop.set()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    stop.wait(timeout=300)
+    with lock:
+        stop.set()
+        os.kill(first.pid, signal.SIGKILL)
+        expected, in_flight = dict(acked), dict(pending)
+    assert first.wait(timeout=10) == -signal.SIGKILL
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(1 for v in expected.values() if v is None) > 0 and len(expected) == 40
+
+    second = start_cli(port, data_dir, log)
+    processes.append(second)
+    client = sdk(port)
+    listed = {c["Key"] for c in client.list_objects(Bucket=BUCKET, Prefix="mix/", MaxKeys=1000).get("Contents", [])}
+    for key, digest in expected.items():
+        allowed = {digest} | {state for k, state in in_flight.values() if k == key}
+        found = None
+        if key in listed:
+            found = md5_hex(client.get_object(Bucket=BUCKET, Key=key)["Body"].get_raw_stream().read())
+        assert found in allowed, (key, found, allowed)
+
+
+def _mixed_body(w: int, i: int) -> bytes:
+    size = 70_000 + i * 13 if (w + i) % 2 else i * 97 % 60_000  # a file, or inline
+    seed = hashlib.sha256(f"mixed {w} {i}".encode()).digest()
+    return (seed * (size // 32 + 1))[:size]

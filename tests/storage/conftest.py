@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 
 import anyio
 import pytest
 
+from cos_ocr_emulator.storage.inline import INLINE_MAX
 from cos_ocr_emulator.storage.models import NewObject, ObjectInfo, StagedBody
 from cos_ocr_emulator.storage.store import SqliteStore
 
@@ -37,6 +39,23 @@ def stage_bytes(store: SqliteStore, data: bytes, *, max_size: int = 1 << 40, chu
         return await store.stage(_chunks(data, chunk), max_size=max_size)
 
     return anyio.run(run)
+
+
+def stored_bodies(root: Path) -> tuple[set[str], set[str]]:
+    """(ids of blob files, ids of inline bodies) in a closed data directory, as they are on disk."""
+    files = {p.name for p in (root / "blobs").rglob("*") if p.is_file()}
+    conn = sqlite3.connect(root / "meta.sqlite3")
+    try:
+        inline = {str(r[0]) for r in conn.execute("SELECT blob_id FROM inline_bodies")}
+    finally:
+        conn.close()
+    return files, inline
+
+
+def split_by_size(infos: Iterable[ObjectInfo]) -> tuple[set[str], set[str]]:
+    """(blob ids that must be files, blob ids that must be inline) for these objects."""
+    infos = list(infos)
+    return {i.blob_id for i in infos if i.size > INLINE_MAX}, {i.blob_id for i in infos if i.size <= INLINE_MAX}
 
 
 Putter = Callable[..., ObjectInfo]

@@ -145,3 +145,29 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(RuntimeError, match="newer than this emulator"):
         SqliteStore(root)
+
+
+def test_config_reads_from_memory_follow_every_change(store: SqliteStore) -> None:
+    """Documents are served from memory once read (MetaDB.configs); every kind of change is seen at once."""
+    assert store.get_bucket_config(BUCKET, "encryption") is None  # an absence is remembered too
+    store.put_bucket_config(BUCKET, "encryption", "one")
+    assert store.get_bucket_config(BUCKET, "encryption") == "one"
+    store.put_bucket_config(BUCKET, "encryption", "two")
+    assert store.get_bucket_config(BUCKET, "encryption") == "two"
+    assert store.delete_bucket_config(BUCKET, "encryption")
+    assert store.get_bucket_config(BUCKET, "encryption") is None
+    store.put_bucket_config(BUCKET, "cors", "x")
+    store.purge_bucket(BUCKET)
+    assert store.get_bucket_config(BUCKET, "cors") is None
+    store.put_bucket_config(BUCKET, "cors", "y")
+    assert store.get_bucket_config(BUCKET, "cors") == "y"
+    store.delete_bucket(BUCKET)
+    with pytest.raises(CosError) as err:
+        store.get_bucket_config(BUCKET, "cors")
+    assert err.value.code == "NoSuchBucket"
+    store.create_bucket(BUCKET, "ap-guangzhou")
+    assert store.get_bucket_config(BUCKET, "cors") is None
+    store.put_bucket_config(BUCKET, "cors", "z")
+    store.reset()
+    with pytest.raises(CosError):
+        store.get_bucket_config(BUCKET, "cors")

@@ -11,6 +11,7 @@ import hashlib
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -19,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from cos_ocr_emulator.storage.inline import INLINE_MAX
 from cos_ocr_emulator.storage.models import NewObject
 from cos_ocr_emulator.storage.store import SqliteStore
 
-from .conftest import stage_bytes
+from .conftest import split_by_size, stage_bytes, stored_bodies
 
 BUCKET = "examplebucket-1250000000"
 ACKED = 200
@@ -98,32 +100,41 @@ def test_acknowledged_puts_survive_sigkill(tmp_path: Path) -> None:
         for info in listed:
             assert store.read_all(info) == _body(int(info.key[4:]))
         assert list((root / "tmp").iterdir()) == []  # the interrupted body was collected at open
-        blob_names = {p.name for p in (root / "blobs").rglob("*") if p.is_file()}
-        assert blob_names == {o.blob_id for o in listed}
+    # Bodies up to INLINE_MAX live in the database, larger ones as files; nothing else is kept.
+    assert stored_bodies(root) == split_by_size(listed)
+    assert any(o.size <= INLINE_MAX for o in listed) and any(o.size > INLINE_MAX for o in listed)
     print(f"{ACKED} acknowledged durable puts in {elapsed:.2f}s")  # shown with -s; quoted in reports
 
 
 def test_gc_removes_orphans_and_stale_temp_files_but_keeps_referenced(tmp_path: Path) -> None:
     root = tmp_path / "data"
+    big = b"referenced" * (INLINE_MAX // 10 + 1)  # a blob file
     with SqliteStore(root) as store:
         store.create_bucket(BUCKET, "ap-guangzhou")
-        kept = store.put_object(BUCKET, "kept", stage_bytes(store, b"referenced"), NewObject())
+        kept = store.put_object(BUCKET, "kept", stage_bytes(store, big), NewObject())
+        small = store.put_object(BUCKET, "small", stage_bytes(store, b"inline"), NewObject())
         upload = store.initiate_upload(BUCKET, "mp", NewObject())
         part = store.upload_part(BUCKET, "mp", upload.upload_id, 1, stage_bytes(store, b"part bytes"))
-    # Crash leftovers: a blob renamed into place whose row never committed, and a half-spooled body.
+    # Crash leftovers: a blob renamed into place whose row never committed, and a half-spooled body;
+    # and an inline body no row names (only a bug could leave one: it goes with its last reference).
     orphan_id = hashlib.sha256(b"orphan").hexdigest()
     orphan = root / "blobs" / orphan_id[:2] / orphan_id
     orphan.parent.mkdir(exist_ok=True)
     orphan.write_bytes(b"orphan")
     stale = root / "tmp" / "0123456789abcdef0123456789abcdef"
     stale.write_bytes(b"half a bo")
+    with sqlite3.connect(root / "meta.sqlite3") as conn:
+        conn.execute("INSERT INTO inline_bodies (blob_id, data) VALUES (?, ?)", (orphan_id, b"orphan"))
     with SqliteStore(root) as store:
         assert not orphan.exists() and not stale.exists()
-        assert store.read_all(store.head_object(BUCKET, "kept")) == b"referenced"
+        assert store.read_all(store.head_object(BUCKET, "kept")) == big
+        assert store.read_all(store.head_object(BUCKET, "small")) == b"inline"
         assert store.list_parts(BUCKET, "mp", upload.upload_id) == [part]
         assert (root / "blobs" / kept.blob_id[:2] / kept.blob_id).exists()
         report = store.gc()
         assert (report.tmp_removed, report.blobs_removed) == (0, 0)
+    part_id = hashlib.sha256(b"part bytes").hexdigest()
+    assert stored_bodies(root) == ({kept.blob_id}, {small.blob_id, part_id})
 
 
 def test_failed_commit_leaves_no_blob_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -204,7 +215,6 @@ def test_acknowledged_versions_and_markers_survive_sigkill(tmp_path: Path) -> No
                 assert listed[(key, marker)].delete_marker
         for key in {e.key for e in listing.entries}:  # exactly one latest entry per key
             assert sum(e.is_latest for e in listing.entries if e.key == key) == 1
-        blob_names = {p.name for p in (root / "blobs").rglob("*") if p.is_file()}
-        named = {store.head_object(BUCKET, e.key, e.version_id).blob_id for e in listing.entries if not e.delete_marker}
-        assert blob_names == named
+        named = [store.head_object(BUCKET, e.key, e.version_id) for e in listing.entries if not e.delete_marker]
         assert list((root / "tmp").iterdir()) == []
+    assert stored_bodies(root) == split_by_size(named)

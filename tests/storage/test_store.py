@@ -17,6 +17,7 @@ import pytest
 
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.limits import MIN_PART_SIZE
+from cos_ocr_emulator.storage.inline import INLINE_MAX
 from cos_ocr_emulator.storage.models import NewObject
 from cos_ocr_emulator.storage.store import SqliteStore
 
@@ -43,8 +44,10 @@ def _code(err: pytest.ExceptionInfo[CosError]) -> tuple[str, int]:
     return err.value.code, err.value.status
 
 
-def _blob_files(store: SqliteStore) -> list[Path]:
-    return sorted(p for p in (store.data_dir / "blobs").rglob("*") if p.is_file())
+def _bodies(store: SqliteStore) -> list[str]:
+    """The ids of every body the store holds, blob file or inline."""
+    files, inline = store.body_ids()
+    return sorted(files | inline)
 
 
 def _body(store: SqliteStore, bucket: str, key: str) -> bytes:
@@ -134,13 +137,13 @@ def test_overwrite_keeps_one_blob(store: SqliteStore, put: Putter, clock: FakeCl
     put("k", b"new", new=NewObject(meta={"x-cos-meta-v": "2"}))
     info = store.head_object(BUCKET, "k")
     assert (_body(store, BUCKET, "k"), info.meta) == (b"new", {"x-cos-meta-v": "2"})
-    assert [p.name for p in _blob_files(store)] == [hashlib.sha256(b"new").hexdigest()]
+    assert _bodies(store) == [hashlib.sha256(b"new").hexdigest()]
 
 
 def test_delete_frees_blob_and_is_idempotent(store: SqliteStore, put: Putter) -> None:
     put("k", b"bytes")
     store.delete_object(BUCKET, "k")
-    assert _blob_files(store) == []
+    assert _bodies(store) == []
     store.delete_object(BUCKET, "k")  # COS answers 204 for a missing key
     with pytest.raises(CosError) as err:
         store.delete_object("nope-1250000000", "k")
@@ -151,13 +154,13 @@ def test_identical_bodies_share_one_blob(store: SqliteStore, put: Putter) -> Non
     put("a", b"same")
     put("b", b"same")
     put("c", b"same")
-    assert len(_blob_files(store)) == 1
+    assert len(_bodies(store)) == 1
     store.delete_object(BUCKET, "a")
     put("b", b"different")
     assert _body(store, BUCKET, "c") == b"same"
-    assert len(_blob_files(store)) == 2
+    assert len(_bodies(store)) == 2
     store.delete_object(BUCKET, "c")
-    assert [p.name for p in _blob_files(store)] == [hashlib.sha256(b"different").hexdigest()]
+    assert _bodies(store) == [hashlib.sha256(b"different").hexdigest()]
 
 
 def test_missing_bucket_and_key(store: SqliteStore, stage: Stager) -> None:
@@ -174,12 +177,13 @@ def test_missing_bucket_and_key(store: SqliteStore, stage: Stager) -> None:
         with pytest.raises(CosError) as err:
             call()
         assert _code(err) == ("NoSuchBucket", 404)
-    staged = stage(b"orphan")
-    with pytest.raises(CosError) as err:
-        store.put_object("nope-1250000000", "k", staged, NewObject())
-    assert _code(err) == ("NoSuchBucket", 404)
-    assert not staged.path.exists()
-    assert list((store.data_dir / "tmp").iterdir()) == [] and _blob_files(store) == []
+    for body in (b"orphan", b"orphan" * (INLINE_MAX // 6 + 1)):  # inline, and a blob file
+        staged = stage(body)
+        with pytest.raises(CosError) as err:
+            store.put_object("nope-1250000000", "k", staged, NewObject())
+        assert _code(err) == ("NoSuchBucket", 404)
+        assert staged.path is None or not staged.path.exists()
+    assert list((store.data_dir / "tmp").iterdir()) == [] and _bodies(store) == []
 
 
 def test_copy_object_shares_blob(store: SqliteStore, put: Putter, clock: FakeClock) -> None:
@@ -190,14 +194,14 @@ def test_copy_object_shares_blob(store: SqliteStore, put: Putter, clock: FakeClo
     assert (copy.etag, copy.crc64, copy.size, copy.blob_id) == (src.etag, src.crc64, src.size, src.blob_id)
     assert copy.last_modified > src.last_modified
     assert (copy.content_type, copy.meta) == ("text/x", {})
-    assert len(_blob_files(store)) == 1
+    assert len(_bodies(store)) == 1
     store.delete_object(BUCKET, "src")
     assert _body(store, OTHER, "dst") == b"payload"
     # onto itself, replacing metadata (the handler's choice), keeps the bytes
     clock.now += 60
     again = store.copy_object(OTHER, "dst", OTHER, "dst", NewObject(meta={"x-cos-meta-b": "2"}))
     assert again.meta == {"x-cos-meta-b": "2"} and again.last_modified > copy.last_modified
-    assert _body(store, OTHER, "dst") == b"payload" and len(_blob_files(store)) == 1
+    assert _body(store, OTHER, "dst") == b"payload" and len(_bodies(store)) == 1
     with pytest.raises(CosError) as err:
         store.copy_object(BUCKET, "missing", OTHER, "x", NewObject())
     assert _code(err) == ("NoSuchKey", 404)
@@ -243,7 +247,7 @@ def test_reset_drops_everything(store: SqliteStore, put: Putter) -> None:
     put("a", b"1")
     store.initiate_upload(BUCKET, "b", NewObject())
     store.reset()
-    assert store.list_buckets() == [] and _blob_files(store) == []
+    assert store.list_buckets() == [] and _bodies(store) == []
     store.create_bucket(BUCKET, "ap-guangzhou")
     assert store.list_objects(BUCKET).contents == [] and store.list_uploads(BUCKET) == []
     put("a", b"1")
@@ -405,7 +409,7 @@ def test_multipart_complete_etag_crc_and_cleanup(store: SqliteStore, stage: Stag
     assert (info.size, info.content_type, info.meta) == (len(whole), "video/mp4", {"x-cos-meta-a": "b"})
     assert store.head_object(BUCKET, "big.bin") == info
     assert store.read_all(info) == whole
-    assert [p.name for p in _blob_files(store)] == [hashlib.sha256(whole).hexdigest()]
+    assert _bodies(store) == [hashlib.sha256(whole).hexdigest()]
     assert store.list_uploads(BUCKET) == []
     with pytest.raises(CosError) as err:
         store.list_parts(BUCKET, "big.bin", upload.upload_id)
@@ -443,7 +447,7 @@ def test_complete_validation_errors(store: SqliteStore, stage: Stager) -> None:
     assert len(store.list_parts(BUCKET, "k", uid)) == 3  # failed completes change nothing
     info = store.complete_upload(BUCKET, "k", uid, [(1, p1.etag), (3, p3.etag)])  # skipping part 2 is allowed
     assert info.size == MIN_PART_SIZE + 1
-    assert len(_blob_files(store)) == 1
+    assert len(_bodies(store)) == 1
 
 
 def test_no_such_upload(store: SqliteStore, stage: Stager) -> None:
@@ -463,7 +467,7 @@ def test_no_such_upload(store: SqliteStore, stage: Stager) -> None:
     assert store.get_upload(BUCKET, "k", upload.upload_id) == upload
     store.upload_part(BUCKET, "k", upload.upload_id, 1, stage(b"part"))
     store.abort_upload(BUCKET, "k", upload.upload_id)
-    assert _blob_files(store) == [] and list((store.data_dir / "tmp").iterdir()) == []
+    assert _bodies(store) == [] and list((store.data_dir / "tmp").iterdir()) == []
     with pytest.raises(CosError) as err:
         store.abort_upload(BUCKET, "k", upload.upload_id)
     assert _code(err) == ("NoSuchUpload", 404)
@@ -526,7 +530,7 @@ def test_200_concurrent_puts_and_deletes(store: SqliteStore, tmp_path: Path) -> 
     anyio.run(run)
     objects = store.list_objects(BUCKET).contents
     referenced = {o.blob_id for o in objects}
-    assert {p.name for p in _blob_files(store)} == referenced  # no leak, nothing missing
+    assert set(_bodies(store)) == referenced  # no leak, nothing missing
     for o in objects:
         assert store.read_all(o) in bodies
     _assert_layout(store, tmp_path)
