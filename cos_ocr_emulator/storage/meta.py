@@ -283,12 +283,12 @@ class MetaDB:
 
     def __init__(self, path: Path | None) -> None:
         self.lock = threading.RLock()  # re-entrant: the store nests a release inside a write
-        # Called with `buckets_changed` when a write transaction ends, committed or not (readcache.py).
-        self.after_write: list[Callable[[bool], None]] = []
         # Bucket configuration documents (encryption is asked by every PUT; ACL, CORS, policy often), by
         # (bucket, name); None: the bucket has no such document. Filled by the store, replaced with an
         # empty dict after any commit that changed a document or removed a bucket.
         self.configs: dict[tuple[str, str], str | None] = {}
+        # Called with `buckets_changed` when a write transaction ends, committed or not (readcache.py).
+        self.after_write: list[Callable[[bool], None]] = []
         self._conn = _connect(path)
         if path is not None:
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
