@@ -10,16 +10,19 @@ pixels (checked from the header, before
 the pixels are decoded) and PDF pages.
 
 Every failure of Pillow or poppler is translated into a catalogue error in one place,
-`_decode_errors()`, chained with `from exc`; nothing else here catches foreign exceptions.
+`_decode_errors()`, chained with `from exc`; nothing else here catches foreign exceptions, except
+`_out_of_time()`: poppler killed because the request's time ran out is the time limit's error.
 """
 
 from __future__ import annotations
 
 import io
+import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from pdf2image import convert_from_bytes, pdfinfo_from_bytes
@@ -28,6 +31,7 @@ from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr.engine.base import EngineTimeout
 
 FORMATS = {"PNG", "JPEG", "MPO", "BMP", "DIB", "GIF", "TIFF", "WEBP"}
 PDF_TIMEOUT = 120  # seconds for pdfinfo / pdftoppm on one request
@@ -48,8 +52,10 @@ def is_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
 
-def load(data: bytes, settings: Settings, *, ispdf: bool, page: int) -> Loaded:
-    """Decode `data` (an image, or page `page` of a PDF when `ispdf`) into one normalized image."""
+def load(data: bytes, settings: Settings, *, ispdf: bool, page: int, timeout: float | None = None) -> Loaded:
+    """Decode `data` (an image, or page `page` of a PDF when `ispdf`) into one normalized image.
+
+    `timeout`: seconds left for the request; poppler is killed when they run out (EngineTimeout)."""
     if len(data) > settings.ocr_max_image_bytes:
         raise CosError("ImageTooLarge", f"The file is {len(data)} bytes; the limit is {settings.ocr_max_image_bytes}.")
     if not data:
@@ -57,7 +63,7 @@ def load(data: bytes, settings: Settings, *, ispdf: bool, page: int) -> Loaded:
     if is_pdf(data):
         if not ispdf:
             raise CosError("InvalidArgument", "The file is a PDF; set ispdf=true to recognize it.")
-        return _load_pdf(data, settings, page)
+        return _load_pdf(data, settings, page, PDF_TIMEOUT if timeout is None else min(timeout, PDF_TIMEOUT))
     with _decode_errors():
         return Loaded(_load_image(data, settings.ocr_max_pixels), 0)
 
@@ -130,9 +136,10 @@ def _ink_luminance(rgba: Image.Image) -> float:
     return float((luminance * alpha).sum()) / weight
 
 
-def _load_pdf(data: bytes, settings: Settings, page: int) -> Loaded:
-    with _decode_errors():
-        info = pdfinfo_from_bytes(data, timeout=PDF_TIMEOUT)
+def _load_pdf(data: bytes, settings: Settings, page: int, budget: float) -> Loaded:
+    with _decode_errors(), _out_of_time(budget):
+        deadline = time.monotonic() + budget
+        info = pdfinfo_from_bytes(data, timeout=_left(deadline))
         pages = int(info.get("Pages", 0))
         if pages < 1:
             raise CosError("InvalidContent", "The PDF has no pages.")
@@ -141,14 +148,31 @@ def _load_pdf(data: bytes, settings: Settings, page: int) -> Loaded:
         if page > pages:
             raise CosError("InvalidArgument", f"pdf-pagenumber {page} is out of range: the PDF has {pages} pages.")
         if page > 1:  # plain pdfinfo reports only the first page's size
-            info = pdfinfo_from_bytes(data, first_page=page, last_page=page, timeout=PDF_TIMEOUT)
+            info = pdfinfo_from_bytes(data, first_page=page, last_page=page, timeout=_left(deadline))
         dpi = _pdf_dpi(info.get(f"Page {page:4d} size", info.get("Page size", "")), settings)
         images = convert_from_bytes(
-            data, dpi=dpi, first_page=page, last_page=page, fmt="png", thread_count=1, timeout=PDF_TIMEOUT
+            data, dpi=dpi, first_page=page, last_page=page, fmt="png", thread_count=1, timeout=_left(deadline)
         )
         if not images:
             raise CosError("InvalidContent", f"Page {page} of the PDF could not be rendered.")
         return Loaded(to_rgb(images[0]), pages)
+
+
+@contextmanager
+def _out_of_time(budget: float) -> Iterator[None]:
+    """poppler killed because the request ran out of time: the time limit's error, not a bad PDF."""
+    try:
+        yield
+    except PDFPopplerTimeoutError as exc:
+        if budget < PDF_TIMEOUT:
+            raise EngineTimeout(f"poppler stopped after {budget:.3g} s") from exc
+        raise
+
+
+def _left(deadline: float) -> int:
+    """Seconds to `deadline` for pdf2image's `timeout`: hinted int, but handed to Popen.communicate,
+    which takes fractions (whole seconds would turn 0.5 s into no limit at all)."""
+    return cast(int, max(0.001, deadline - time.monotonic()))
 
 
 def _pdf_dpi(size: str, settings: Settings) -> int:

@@ -10,6 +10,7 @@ as one "word"; their per-character boxes come from the engine's symbols).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cos_ocr_emulator.ocr.engine.base import RawLine, RawQuad, RawSymbol, RawWord
@@ -59,7 +60,7 @@ def confidence(value: float) -> int:
     return max(0, min(100, round(value)))
 
 
-def _split_line(earlier: Box, later: Box, others: list[Box]) -> bool:
+def _split_line(earlier: Box, later: Box, others: Iterable[Box]) -> bool:
     """`later` is the left part of the printed line `earlier` belongs to, which Tesseract returned first.
 
     Only that case is joined: the two overlap vertically by half the smaller height, `later` ends
@@ -93,9 +94,11 @@ def merge_fragments(raw: list[RawLine]) -> list[RawLine]:
         if line.polygon is not None:  # a detector's quadrilateral is one line already: keep it whole
             rows.append(line)
             continue
-        others = [other.box for j, other in enumerate(raw) if j != index]
         for i, row in enumerate(rows):
-            if row.polygon is None and _split_line(row.box, line.box, [box for box in others if box != row.box]):
+            # The other lines are a generator, walked only by the rare pair that passes the cheap
+            # geometric tests: a list per pair made a 700-line page cost a minute (n^3).
+            others = (other.box for j, other in enumerate(raw) if j != index and other.box != row.box)
+            if row.polygon is None and _split_line(row.box, line.box, others):
                 merged = sorted(row.words + line.words, key=lambda w: w.box.x)
                 rows[i] = RawLine(_union(row.box, line.box), tuple(merged))
                 break

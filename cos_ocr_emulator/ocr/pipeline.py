@@ -43,7 +43,7 @@ from cos_ocr_emulator.ocr.engine import EngineTimeout, OcrEngine, RawLine, Recog
 from cos_ocr_emulator.ocr.lines import build_lines, is_cjk
 from cos_ocr_emulator.ocr.request import PDF_TYPES, OcrRequest
 from cos_ocr_emulator.ocr.result import OcrResult
-from cos_ocr_emulator.ocr.workers import Workers
+from cos_ocr_emulator.ocr.workers import Overdue, Workers
 
 TARGET_LINE_HEIGHT = 40  # px: where Tesseract's LSTM reads best (it was trained on ~36-48 px lines)
 UPSCALE_BELOW = 20  # px: line height under which accurate upscales (bigger text only gains noise)
@@ -132,7 +132,10 @@ class OcrService:
     async def recognize(self, data: bytes, req: OcrRequest) -> OcrResult:
         """Recognize `data` as `req` asks; raises CosError for anything the client got wrong."""
         deadline = time.monotonic() + self.settings.ocr_timeout  # queueing counts against the limit
-        return await self._threads.run(lambda: self.recognize_sync(data, req, deadline=deadline))
+        try:  # answered at the deadline even while a step that cannot be interrupted runs on
+            return await self._threads.run(lambda: self.recognize_sync(data, req, deadline=deadline), deadline)
+        except Overdue as exc:
+            raise _timeout(self.settings.ocr_timeout) from exc
 
     def recognize_sync(self, data: bytes, req: OcrRequest, *, deadline: float | None = None) -> OcrResult:
         """The blocking pipeline; public for benchmarks and for tests that have no event loop."""
@@ -147,10 +150,15 @@ class OcrService:
                 "InvalidArgument",
                 f"type={req.type} cannot read a PDF; PDF recognition (ispdf=true) is for type general or fast.",
             )
-        loaded = imaging.load(data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber)
+        with _engine_errors(limit):  # poppler gets the time left
+            loaded = imaging.load(
+                data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber, timeout=job.remaining()
+            )
+        job.remaining()
         page = imaging.isolate_page(loaded.image)
         prescale = _prescale(page)
         page = imaging.resize(page, prescale)
+        job.remaining()
         profile = job.profile
         has_osd = "osd" in languages.installed_languages()
         attempt: _Attempt | None = None
@@ -162,9 +170,10 @@ class OcrService:
                 return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
         found = None
         if (profile.osd or code == "auto") and has_osd:
-            job.remaining()
             with _engine_errors(limit):
-                found = self.engine.detect_orientation(page.convert("L"), script=code == "auto")
+                found = self.engine.detect_orientation(
+                    page.convert("L"), script=code == "auto", timeout=job.remaining()
+                )
         sure = found is not None and found.confidence >= orient.MIN_OSD_CONFIDENCE
         quarter = found.degrees if found is not None and sure and profile.osd else 0
         script = found.script if found is not None else None
@@ -206,6 +215,7 @@ class OcrService:
     ) -> _Attempt:
         """Turn the page a quarter turn, deskew, scale and filter it, and read it."""
         profile = job.profile
+        job.remaining()
         to_corrected, page = _rotate(page, quarter)
         angle = float(quarter)
         if profile.min_skew is not None:

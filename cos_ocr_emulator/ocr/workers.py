@@ -4,7 +4,10 @@ Why not anyio's or asyncio's default thread pool: their threads are joined when 
 exits, so a server told to stop (SIGINT/SIGTERM) would wait for every Tesseract job still running,
 however long. These threads are daemons: once the grace period is over the process exits and the
 jobs die with it. `close()` also fails every job that has not started yet, so nothing new begins
-during shutdown. Each job is still bounded by `ocr_timeout` through the engine's own cancellation.
+during shutdown. Each job is still bounded by `ocr_timeout` through the engine's own cancellation;
+`run(fn, deadline)` also stops waiting at the deadline (`Overdue`), so a request is answered on
+time even while its job is inside a step that cannot be interrupted (the job then ends at its next
+check of the same deadline, and its worker takes the next job).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TypeVar
@@ -24,6 +28,10 @@ from cos_ocr_emulator.errors import CosError
 
 T = TypeVar("T")
 _Job = tuple[Callable[[], object], "Future[object]"]
+
+
+class Overdue(Exception):
+    """The deadline given to `Workers.run` passed before the job finished."""
 
 
 class Workers:
@@ -63,8 +71,9 @@ class Workers:
         self._jobs.put((fn, future))  # type: ignore[arg-type]
         return future
 
-    async def run(self, fn: Callable[[], T]) -> T:
-        """Run `fn` on a worker thread and wait for it without blocking the event loop."""
+    async def run(self, fn: Callable[[], T], deadline: float | None = None) -> T:
+        """Run `fn` on a worker thread and wait for it without blocking the event loop, at most until
+        `deadline` (time.monotonic()); then raise Overdue, leaving a started job to end by itself."""
         future = self.submit(fn)
         done = anyio.Event()
         token = anyio.lowlevel.current_token()
@@ -79,10 +88,14 @@ class Workers:
 
         future.add_done_callback(wake)
         try:
-            await done.wait()
+            with anyio.move_on_after(None if deadline is None else deadline - time.monotonic()):
+                await done.wait()
         except BaseException:
             future.cancel()  # a queued job never starts once its request is gone
             raise
+        if not future.done():
+            future.cancel()
+            raise Overdue
         return future.result()
 
     def close(self) -> None:

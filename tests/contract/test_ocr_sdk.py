@@ -291,10 +291,11 @@ def test_image_over_the_byte_limit() -> None:
         )
 
 
-def test_ocr_timeout_is_a_process_timeout_error_through_the_sdk() -> None:
+@pytest.mark.parametrize("engine", ["tesserocr", "ppocr"])
+def test_ocr_timeout_is_a_process_timeout_error_through_the_sdk(engine: str) -> None:
     # 50 ms is less than decoding and reading any page takes: the job is stopped and the SDK gets the
-    # documented 504, never a hang or a 500; the stored object is untouched.
-    with running_emulator(ocr_timeout=0.05) as hasty:
+    # documented 504, never a hang or a 500; the journal records it; the stored object is untouched.
+    with running_emulator(ocr_timeout=0.05, ocr_engine=engine) as hasty:
         client = hasty.client()
         data = (FIXTURES / "scan_en.png").read_bytes()
         client.put_object(Bucket=hasty.bucket, Key="scan.png", Body=data)
@@ -302,6 +303,9 @@ def test_ocr_timeout_is_a_process_timeout_error_through_the_sdk() -> None:
             client.ci_ocr_process(Bucket=hasty.bucket, Key="scan.png", Type="accurate")
         assert_cos_error(info.value, 504, "ProcessTimeout")
         assert "ocr_timeout=0.05" in info.value.get_error_msg()
+        [entry] = hasty.requests(operation="OCR")
+        assert (entry["status"], entry["error_code"]) == (504, "ProcessTimeout"), entry
+        assert entry["request_id"] == info.value.get_request_id()
         assert client.get_object(Bucket=hasty.bucket, Key="scan.png")["Body"].get_raw_stream().read() == data
 
 

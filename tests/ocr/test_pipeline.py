@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import io
 import threading
-import time
 
 import anyio
 import pytest
@@ -246,38 +245,41 @@ def test_canned_engine_scaling_is_undone() -> None:
 
 
 def test_recognize_runs_off_the_event_loop_and_in_parallel() -> None:
+    # No clock: both jobs must meet at a barrier (one at a time, the first would wait alone and the
+    # barrier breaks), and each waits for ticks of the event loop, which only come if the loop is free.
+    both_running = threading.Barrier(2, timeout=30)
+    loop_ticked = threading.Event()
+
     class SlowEngine(CannedEngine):
         def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
             self.threads.add(threading.get_ident())
-            time.sleep(0.3)
+            both_running.wait()
+            if not loop_ticked.wait(30):
+                raise AssertionError("the event loop did not run while OCR was in flight")
             return super().recognize(image, plan)
 
     engine = SlowEngine()
     engine.threads = set()  # type: ignore[attr-defined]
     service = OcrService(Settings(ocr_workers=2), engine=engine)
     data = blank_png(50, 50)
-    ticks = 0
 
     async def ticker() -> None:
-        nonlocal ticks
+        ticks = 0
         while True:
             ticks += 1
+            if ticks >= 5:
+                loop_ticked.set()
             await anyio.sleep(0.01)
 
-    async def main() -> float:
+    async def main() -> None:
         async with anyio.create_task_group() as group:
             group.start_soon(ticker)
-            start = time.perf_counter()
             async with anyio.create_task_group() as jobs:
                 for _ in range(2):
                     jobs.start_soon(service.recognize, data, OcrRequest(type="efficient"))
-            elapsed = time.perf_counter() - start
             group.cancel_scope.cancel()
-        return elapsed
 
-    elapsed = anyio.run(main)
-    assert elapsed < 0.55  # two 0.3 s jobs overlapped
-    assert ticks >= 15  # the loop kept running meanwhile
+    anyio.run(main)
     assert len(engine.threads) == 2  # type: ignore[attr-defined]
 
 

@@ -47,6 +47,14 @@ def test_the_size_decides_where_a_body_lives(store: SqliteStore, stage: Stager, 
         assert store.read_bytes(info, info.size - 5, info.size + 50) == body[-5:]  # end clamped to the size
 
 
+def test_a_small_body_over_max_size_is_refused_and_leaves_nothing(store: SqliteStore, stage: Stager) -> None:
+    for body in (b"x" * 11, b"x" * (INLINE_MAX + 11)):  # held in memory, and spooled
+        with pytest.raises(CosError) as err:
+            stage(body, max_size=10 if len(body) < INLINE_MAX else INLINE_MAX + 10)
+        assert err.value.code == "EntityTooLarge"
+    assert list((store.data_dir / "tmp").iterdir()) == []
+
+
 def test_an_inline_read_opens_no_file(store: SqliteStore, put: Putter, monkeypatch: pytest.MonkeyPatch) -> None:
     info = put("k", b"0123456789")
 

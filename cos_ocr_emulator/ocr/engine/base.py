@@ -25,8 +25,14 @@ Contract for `recognize`:
   `text` (optional) replaces the words joined by spaces.
 - `name` and `version()` identify what produced a result (a result cache keys on both).
 - It is called from worker threads, possibly concurrently; an implementation must be thread-safe.
-- `plan.timeout` (seconds, None for no limit) bounds the call: the engine stops Tesseract itself
-  (tesserocr's monitor deadline, the CLI process killed) and raises `EngineTimeout`.
+- `plan.timeout` (seconds, None for no limit) bounds the call: the engine stops its work itself
+  (tesserocr's monitor deadline, the CLI process killed, PP-OCR's runs terminated) and raises
+  `EngineTimeout`. The pipeline passes what is left of the request's `ocr_timeout`, never more.
+
+`detect_orientation(image, timeout=...)` is bounded the same way where the engine can stop it (the
+CLI's process is killed). tesserocr's OSD cannot be interrupted (Tesseract has no cancel hook in
+layout analysis); it costs at most about a second on the largest page allowed, and it refuses to
+start once the budget is spent.
 - It raises only for engine failures (a crashed CLI, a broken installation); the pipeline turns
   those into `InternalError`. Bad input was rejected before the engine is called.
 """
@@ -105,11 +111,14 @@ class OcrEngine(ABC):
         """Recognize an upright page; lines in reading order, boxes in `image` pixels."""
 
     @abstractmethod
-    def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:
+    def detect_orientation(
+        self, image: Image.Image, *, script: bool = False, timeout: float | None = None
+    ) -> Orientation | None:
         """Tesseract OSD on the raw page; None when there is too little text to tell.
 
         `degrees` is the page's clockwise rotation, already 0 when OSD is not confident. `script`
-        asks for the script name too (language-type=auto), which may cost more.
+        asks for the script name too (language-type=auto), which may cost more. `timeout`: seconds
+        left for the call (None: no limit); past it, `EngineTimeout`.
         """
 
     def version(self) -> str:

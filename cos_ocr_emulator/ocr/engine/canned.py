@@ -30,7 +30,9 @@ class CannedEngine(OcrEngine):
         self.sizes.append(image.size)
         return list(self.lines)
 
-    def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:
+    def detect_orientation(
+        self, image: Image.Image, *, script: bool = False, timeout: float | None = None
+    ) -> Orientation | None:
         return self.orientation
 
 

@@ -15,6 +15,10 @@ word and character polygons are real quadrilaterals in the engine's image.
 Cost: the models load once per model set (about 0.2 s, 60 MB); a bounded pool keeps one set per
 concurrent worker, each session limited to `ppocr_threads` threads, so N workers never ask for
 more than N x threads cores.
+
+Time limit (`plan.timeout`): checked before and between detection, classification, each
+recognition batch and the alignment of each line; a model run in progress is stopped at the
+deadline too (ortrun.py), and by `close()`, so shutdown does not wait for a reading either.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import importlib.metadata
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -33,7 +37,16 @@ from PIL import Image
 from rapidocr_onnxruntime import RapidOCR
 
 from cos_ocr_emulator.ocr.engine import ctc
-from cos_ocr_emulator.ocr.engine.base import OcrEngine, RawLine, RawQuad, RawSymbol, RawWord, RecognitionPlan
+from cos_ocr_emulator.ocr.engine.base import (
+    EngineTimeout,
+    OcrEngine,
+    RawLine,
+    RawQuad,
+    RawSymbol,
+    RawWord,
+    RecognitionPlan,
+)
+from cos_ocr_emulator.ocr.engine.ortrun import Run, Session
 from cos_ocr_emulator.ocr.orient import Orientation
 from cos_ocr_emulator.ocr.result import Box
 
@@ -88,6 +101,17 @@ class _Models:
             intra_op_num_threads=threads, inter_op_num_threads=1, det_limit_type="max", det_limit_side_len=DET_LIMIT
         )
         self.alphabet: list[str] = list(self.ocr.text_rec.postprocess_op.character)
+        # RapidOCR calls `infer` (detector, classifier); the recognizer's batches are run here.
+        self.sessions = (
+            Session(self.ocr.text_det.infer.session),
+            Session(self.ocr.text_cls.infer.session),
+            Session(self.ocr.text_rec.session.session),
+        )
+        self.ocr.text_det.infer, self.ocr.text_cls.infer, self.rec = self.sessions
+
+    def bind(self, run: Run | None) -> None:
+        for session in self.sessions:
+            session.run = run
 
     def detect(self, bgr: np.ndarray) -> list[np.ndarray]:
         height, width = bgr.shape[:2]
@@ -113,17 +137,18 @@ class _Models:
             for c, image, (label, score) in zip(crops, images, results, strict=True)
         ]
 
-    def recognize(self, crops: list[_Crop]) -> list[tuple[np.ndarray, float]]:
+    def recognize(self, crops: list[_Crop], check: Callable[[], None]) -> list[tuple[np.ndarray, float]]:
         """Per crop: the (timesteps, classes) probabilities and crop pixels per timestep."""
         rec = self.ocr.text_rec
         ratios = [c.image.shape[1] / max(1, c.image.shape[0]) for c in crops]
         order = np.argsort(ratios)
         out: list[tuple[np.ndarray, float]] = [(np.zeros((0, 0)), 1.0)] * len(crops)
         for start in range(0, len(crops), REC_BATCH):
+            check()
             batch = [int(i) for i in order[start : start + REC_BATCH]]
             widest = max(REC_MIN_RATIO, *(ratios[i] for i in batch))
             inputs = np.stack([rec.resize_norm_img(crops[i].image, widest) for i in batch]).astype(np.float32)
-            probabilities = rec.session(inputs)[0]
+            probabilities = self.rec(inputs)[0]
             padded = inputs.shape[3]
             for row, i in enumerate(batch):
                 resized = min(padded, math.ceil(REC_HEIGHT * ratios[i]))
@@ -236,6 +261,8 @@ class PpocrEngine(OcrEngine):
         self._idle: list[_Models] = [_Models(self._threads)]  # loaded now: a broken install fails at start
         self._made = 1
         self._ready = threading.Condition()
+        self._runs: set[Run] = set()  # in progress: close() stops them
+        self._closed = False
 
     def version(self) -> str:
         # Results for languages PP-OCR hands to Tesseract depend on Tesseract's version too, so a cache
@@ -246,10 +273,13 @@ class PpocrEngine(OcrEngine):
         return self if set(languages.split("+")) <= COVERED else self.fallback
 
     @contextmanager
-    def _models(self) -> Iterator[_Models]:
+    def _models(self, run: Run) -> Iterator[_Models]:
         with self._ready:
+            # More callers than model sets (warm-up beside requests) wait, but not past their deadline.
             while not self._idle and self._made >= self._size:
-                self._ready.wait()
+                run.check()
+                self._ready.wait(run.left())
+            run.check()
             models = self._idle.pop() if self._idle else None
             if models is None:
                 self._made += 1
@@ -269,21 +299,49 @@ class PpocrEngine(OcrEngine):
                 self._ready.notify()
 
     def recognize(self, image: Image.Image, plan: RecognitionPlan) -> list[RawLine]:
-        bgr = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
-        with self._models() as models:
-            quads = models.detect(bgr)
-            if not quads:
-                return []
-            crops = models.classify([_crop(bgr, quad) for quad in quads])
-            outputs = models.recognize(crops)
-        pairs = zip(crops, outputs, strict=True)
-        lines = [_line(crop, probs, stride, models.alphabet) for crop, (probs, stride) in pairs]
-        return _join_pieces([line for line in lines if line is not None])
+        run = Run(plan.timeout)
+        with self._ready:
+            if self._closed:
+                run.stop("the engine is closed")
+            self._runs.add(run)
+        try:
+            bgr = cv2.cvtColor(np.asarray(image.convert("RGB")), cv2.COLOR_RGB2BGR)
+            with self._models(run) as models:
+                models.bind(run)
+                try:
+                    quads = models.detect(bgr)
+                    if not quads:
+                        return []
+                    run.check()
+                    crops = models.classify([_crop(bgr, quad) for quad in quads])
+                    run.check()
+                    outputs = models.recognize(crops, run.check)
+                except Exception as exc:  # a run ended by the terminate flag: the time limit, not a failure
+                    if run.reason:
+                        raise EngineTimeout(f"PP-OCR stopped ({run.reason})") from exc
+                    raise
+                finally:
+                    models.bind(None)
+            lines = []
+            for crop, (probs, stride) in zip(crops, outputs, strict=True):
+                run.check()
+                lines.append(_line(crop, probs, stride, models.alphabet))
+            return _join_pieces([line for line in lines if line is not None])
+        finally:
+            run.end()
+            with self._ready:
+                self._runs.discard(run)
 
-    def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:
-        return self.fallback.detect_orientation(image, script=script)
+    def detect_orientation(
+        self, image: Image.Image, *, script: bool = False, timeout: float | None = None
+    ) -> Orientation | None:
+        return self.fallback.detect_orientation(image, script=script, timeout=timeout)
 
     def close(self) -> None:
         with self._ready:
+            self._closed = True
             self._idle.clear()
+            for run in self._runs:
+                run.stop("the engine is closed")
+            self._ready.notify_all()
         self.fallback.close()

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytesseract
 from PIL import Image
@@ -42,29 +44,46 @@ class PytesseractEngine(OcrEngine):
         variables = {"hocr_char_boxes": "1", **plan.variables}
         config = f'--psm {plan.psm} --tessdata-dir "{self._tessdata}" '
         config += " ".join(f"-c {name}={value}" for name, value in variables.items())
-        try:
+        with _killed_at(plan.timeout):
             hocr = pytesseract.image_to_pdf_or_hocr(
-                image, lang=plan.languages, config=config, extension="hocr", timeout=plan.timeout or TIMEOUT
+                image, lang=plan.languages, config=config, extension="hocr", timeout=_seconds(plan.timeout)
             )
-        except RuntimeError as exc:  # pytesseract kills the process and says "Tesseract process timeout"
-            if "timeout" in str(exc).lower():
-                raise EngineTimeout(str(exc)) from exc
-            raise
         return parse_hocr(hocr, symbols=plan.symbols)
 
-    def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:
+    def detect_orientation(
+        self, image: Image.Image, *, script: bool = False, timeout: float | None = None
+    ) -> Orientation | None:
         try:
-            found = pytesseract.image_to_osd(
-                image,
-                config=f'--psm 0 --tessdata-dir "{self._tessdata}"',
-                output_type=pytesseract.Output.DICT,
-                timeout=TIMEOUT,
-            )
+            with _killed_at(timeout):
+                found = pytesseract.image_to_osd(
+                    image,
+                    config=f'--psm 0 --tessdata-dir "{self._tessdata}"',
+                    output_type=pytesseract.Output.DICT,
+                    timeout=_seconds(timeout),
+                )
         except pytesseract.TesseractError:  # "Too few characters": no orientation to report
             return None
         conf = float(found.get("orientation_conf", 0.0))
         degrees = int(found.get("orientation", 0)) if conf >= MIN_OSD_CONFIDENCE else 0
         return Orientation(degrees, conf, str(found.get("script") or "") or None, float(found.get("script_conf", 0.0)))
+
+
+def _seconds(timeout: float | None) -> float:
+    """pytesseract's `timeout`: 0 means none, so a spent budget must stay a positive number."""
+    return TIMEOUT if timeout is None else max(0.001, min(timeout, TIMEOUT))
+
+
+@contextmanager
+def _killed_at(timeout: float | None) -> Iterator[None]:
+    """pytesseract kills the process at its `timeout` and says "Tesseract process timeout"."""
+    if timeout is not None and timeout <= 0:
+        raise EngineTimeout("no time left for Tesseract")
+    try:
+        yield
+    except RuntimeError as exc:
+        if "timeout" in str(exc).lower():
+            raise EngineTimeout(str(exc)) from exc
+        raise
 
 
 def _box(title: str) -> Box:

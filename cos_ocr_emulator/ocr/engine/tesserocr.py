@@ -101,7 +101,13 @@ class TesserocrEngine(OcrEngine):
                 raise EngineTimeout(f"Tesseract stopped after {milliseconds} ms")
             return _collect(api, plan.symbols)
 
-    def detect_orientation(self, image: Image.Image, *, script: bool = False) -> Orientation | None:
+    def detect_orientation(
+        self, image: Image.Image, *, script: bool = False, timeout: float | None = None
+    ) -> Orientation | None:
+        # Tesseract cannot stop layout analysis or OSD half way (no monitor, unlike Recognize): the
+        # call is bounded by the page size only, so it does not start once the budget is spent.
+        if timeout is not None and timeout <= 0:
+            raise EngineTimeout("no time left for OSD")
         with self._api(_OSD) as api:
             api.SetImage(image)
             if not script:
