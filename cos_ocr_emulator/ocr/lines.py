@@ -159,3 +159,18 @@ def _merge(symbols: list[RawSymbol]) -> _Unit:
     first, last = symbols[0].polygon, symbols[-1].polygon
     polygon = (first[0], last[1], last[2], first[3]) if first is not None and last is not None else None
     return _Unit(text, mean, Box(left, top, right - left, bottom - top), polygon)
+
+
+def cjk_language(raw: list[RawLine]) -> str | None:
+    """zh, jap or kor from the characters of a reading with the CJK models; None if it is not CJK."""
+    text = "".join(w.text for line in raw for w in line.words if w.confidence >= 30)
+    kana = sum("\u3040" <= ch <= "\u30ff" and ch != "\u30fc" for ch in text)
+    hangul = sum("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text)
+    han = sum(is_cjk(ch) for ch in text) - kana - hangul
+    if kana + hangul + han < 2:
+        return None
+    if hangul > max(kana, han):
+        return "kor"
+    if kana >= 2 and kana >= 0.1 * (kana + han):
+        return "jap"
+    return "zh"

@@ -2,7 +2,7 @@
 
 Steps, all on an OCR worker thread (never on the event loop; at most `ocr_workers` at once), within
 `ocr_timeout` seconds: limits and decoding (image.py) -> a photographed page's paper found on a
-thumbnail (paper.py) -> a big page scaled to its text size, and only then its table painted ->
+thumbnail (paper.py) -> a big page scaled to its text size (resolution.py), and only then its table painted ->
 orientation (OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew
 (orient.py) -> the type's resolution and pixel filters -> Tesseract (engine/) -> boxes mapped back
 to the original image.
@@ -27,7 +27,6 @@ each type about what a phone screenshot costs.
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -41,25 +40,16 @@ from PIL import Image
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ocr import image as imaging
-from cos_ocr_emulator.ocr import languages, orient, paper, turns
+from cos_ocr_emulator.ocr import languages, orient, paper, resolution, turns
 from cos_ocr_emulator.ocr.engine import EngineTimeout, OcrEngine, RawLine, RecognitionPlan, create_engine
-from cos_ocr_emulator.ocr.lines import build_lines, is_cjk
+from cos_ocr_emulator.ocr.lines import build_lines, cjk_language
 from cos_ocr_emulator.ocr.request import PDF_TYPES, OcrRequest
 from cos_ocr_emulator.ocr.result import OcrResult
 from cos_ocr_emulator.ocr.workers import Overdue, Workers
 
-TARGET_LINE_HEIGHT = 40  # px: where Tesseract's LSTM reads best (it was trained on ~36-48 px lines)
-UPSCALE_BELOW = 20  # px: line height under which accurate upscales (bigger text only gains noise)
-MAX_UPSCALE = 4.0
-MAX_ENGINE_PIXELS = 16_000_000  # upscaling never produces a page bigger than this
-DOWNSCALE_ABOVE = 50  # px: on a big page, taller lines (a 12 Mpx photo) are read at DOWNSCALED_LINE height
-DOWNSCALED_LINE = TARGET_LINE_HEIGHT
-DOWNSCALE_PAGES_ABOVE = 2000  # px (longest side): only pages this big are scaled down for their text
-MIN_DOWNSCALE = 0.3
 RESCUE_MIN_SKEW = 1.0  # degrees: efficient/fast straighten a page that read as nothing beyond this
 TURN_TEST_SIDE = 1000  # px: the cheap readings that compare quarter turns use at most this side
 TURN_TEST_BAND = 320  # px: and only a horizontal band this tall through the middle of the turned page
-MEASURE_SIDE = 1600  # px: line heights are measured on a copy at most this big
 UNIFORM_BLOCK = 6  # Tesseract PSM: fast and handwriting read the page as one block of text
 
 
@@ -159,7 +149,7 @@ class OcrService:
             )
         job.remaining()
         page, profile = loaded.image, job.profile
-        if not self.engine.wants_colour and max(page.size) > DOWNSCALE_PAGES_ABOVE:
+        if not self.engine.wants_colour and max(page.size) > resolution.DOWNSCALE_PAGES_ABOVE:
             # Tesseract reads grey: converted first, a big photo's scaling, painting and rotation
             # handle a third of the pixels. A page of ordinary size stays in colour until it is read:
             # converting it earlier saves a few milliseconds but shifts pixels by rounding, and
@@ -169,7 +159,7 @@ class OcrService:
         # Where the paper is, is found on a thumbnail; the table is painted only after a big photo
         # has been scaled down (to its text size, and at once to the type's page size).
         found_paper = paper.find_paper(page)
-        prescale, skew = _prescale(page, found_paper)
+        prescale, skew = resolution.prescale(page, found_paper)
         if profile.max_side is not None:
             prescale = min(prescale, imaging.downscale_factor(page, profile.max_side))
         page = imaging.resize(page, prescale)
@@ -229,7 +219,7 @@ class OcrService:
         plan_langs = languages.tesseract_languages(code)
 
         def read(turn: int) -> list[RawLine]:
-            turned = _rotate(small, turn)[1]
+            turned = resolution.rotate(small, turn)[1]
             if turned.height > TURN_TEST_BAND:
                 top = (turned.height - TURN_TEST_BAND) // 2
                 turned = turned.crop((0, top, turned.width, top + TURN_TEST_BAND))
@@ -253,16 +243,16 @@ class OcrService:
         upright page), scale and filter it, and read it."""
         profile = job.profile
         job.remaining()
-        to_corrected, page = _rotate(page, quarter)
+        to_corrected, page = resolution.rotate(page, quarter)
         angle = float(quarter)
         if profile.min_skew is not None:
             if skew is None:
                 skew = orient.estimate_skew(page.convert("L"))
             if abs(skew) >= profile.min_skew:
-                step, page = _rotate(page, skew)
+                step, page = resolution.rotate(page, skew)
                 to_corrected = to_corrected.then(step)
                 angle += skew  # Angel is what was corrected, so it agrees with ItemPolygon
-        factor = _scale_factor(page, profile)
+        factor = resolution.scale_factor(page, profile.max_side, profile.upscale)
         scaled = imaging.resize(page, factor)
         job.remaining()
         if profile.psm == UNIFORM_BLOCK and imaging.column_count(scaled.convert("L")) > 1:
@@ -337,7 +327,7 @@ class OcrService:
         code = languages.for_script(script)
         if script_confidence < AUTO_SURE_SCRIPT or code in CJK_CODES or script is None:
             probe = read(languages.tesseract_languages("mix"))
-            decided = _cjk_language(probe)
+            decided = cjk_language(probe)
             if decided is not None:
                 return decided, read(languages.tesseract_languages(decided))
             if code in CJK_CODES or script_confidence < AUTO_SURE_SCRIPT:
@@ -382,21 +372,6 @@ AUTO_SURE_SCRIPT = 3.0  # OSD script confidence above which auto trusts a non-CJ
 CJK_CODES = {"zh", "jap", "kor"}
 
 
-def _cjk_language(raw: list[RawLine]) -> str | None:
-    """zh, jap or kor from the characters of a reading with the CJK models; None if it is not CJK."""
-    text = "".join(w.text for line in raw for w in line.words if w.confidence >= 30)
-    kana = sum("\u3040" <= ch <= "\u30ff" and ch != "\u30fc" for ch in text)
-    hangul = sum("\uac00" <= ch <= "\ud7af" or "\u1100" <= ch <= "\u11ff" for ch in text)
-    han = sum(is_cjk(ch) for ch in text) - kana - hangul
-    if kana + hangul + han < 2:
-        return None
-    if hangul > max(kana, han):
-        return "kor"
-    if kana >= 2 and kana >= 0.1 * (kana + han):
-        return "jap"
-    return "zh"
-
-
 @contextmanager
 def _engine_errors(limit: float) -> Iterator[None]:
     """The one boundary for engine failures: a timeout, or a broken installation (never the client's fault)."""
@@ -406,48 +381,6 @@ def _engine_errors(limit: float) -> Iterator[None]:
         raise _timeout(limit) from exc
     except (RuntimeError, OSError, pytesseract.TesseractError, pytesseract.TesseractNotFoundError) as exc:
         raise CosError("InternalError", f"The OCR engine failed: {exc}") from exc
-
-
-def _rotate(page: Image.Image, angle: float) -> tuple[orient.Affine, Image.Image]:
-    if angle == 0:
-        return orient.Affine(), page
-    transform, width, height = orient.correction(page.width, page.height, angle)
-    # The new corners take the page's own border colour: white wedges on a grey photo make
-    # Tesseract's threshold lose the page.
-    return transform, orient.apply(page, transform, (width, height), imaging.border_colour(page))
-
-
-def _scale_factor(page: Image.Image, profile: Profile) -> float:
-    """The resolution a type reads at: text lines of a readable height, within the type's page size."""
-    factor = 1.0
-    if profile.max_side is not None:
-        factor = imaging.downscale_factor(page, profile.max_side)
-    height = imaging.line_height(page.convert("L")) if profile.upscale else None
-    if height is not None and height < UPSCALE_BELOW:
-        ceiling = (MAX_ENGINE_PIXELS / max(1, page.width * page.height)) ** 0.5
-        factor = max(1.0, min(TARGET_LINE_HEIGHT / height, MAX_UPSCALE, ceiling))
-    return factor
-
-
-def _prescale(page: Image.Image, found: paper.Paper | None) -> tuple[float, float | None]:
-    """How much to shrink a big page before anything else (big text costs time and gains nothing),
-    and the page's skew when it was measured on the way (None: not measured).
-
-    The line height is measured on a straightened copy of at most MEASURE_SIDE (on a tilted page
-    the rows of a line smear into one tall band; a box-filtered `reduce`, a fraction of a resize's
-    cost on 12 Mpx), with the table painted; the floor guards against a misreading. The skew
-    measured on that copy is the page's own: estimate_skew works on at most 1000 px anyway."""
-    if max(page.size) <= DOWNSCALE_PAGES_ABOVE:
-        return 1.0, None
-    step = math.ceil(max(page.size) / MEASURE_SIDE)
-    small = page.convert("L").reduce(step)
-    if found is not None:
-        small = paper.paint_table(small, found)
-    skew = orient.estimate_skew(small)
-    height = imaging.line_height(_rotate(small, skew)[1] if abs(skew) >= 0.5 else small)
-    if height is None or height * step <= DOWNSCALE_ABOVE:
-        return 1.0, skew
-    return max(DOWNSCALED_LINE / (height * step), MIN_DOWNSCALE), skew
 
 
 def _in_original_scale(attempt: _Attempt, prescale: float) -> _Attempt:

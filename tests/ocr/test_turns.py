@@ -15,7 +15,7 @@ from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ocr import image as imaging
 from cos_ocr_emulator.ocr import paper, turns
 from cos_ocr_emulator.ocr.engine.base import RawLine, RawWord
-from cos_ocr_emulator.ocr.pipeline import _cjk_language
+from cos_ocr_emulator.ocr.lines import cjk_language
 from cos_ocr_emulator.ocr.result import Box
 from cos_ocr_emulator.ocr.workers import Workers
 
@@ -70,7 +70,7 @@ def test_best_turn_reads_the_turns_and_needs_a_clear_win() -> None:
     ],
 )
 def test_auto_decides_by_the_script_of_the_characters(text: str, code: str | None) -> None:
-    assert _cjk_language(reading(text)) == code
+    assert cjk_language(reading(text)) == code
 
 
 def test_light_ink_on_transparency_is_inverted_to_print() -> None:
