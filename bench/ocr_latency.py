@@ -25,6 +25,7 @@ one, alternating fixture by fixture so both see the same machine load, and print
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import statistics
 import subprocess
@@ -35,16 +36,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-if os.environ.get("BENCH_PACKAGE_ROOT"):  # --baseline: measure another checkout's package
-    sys.path.insert(0, os.environ["BENCH_PACKAGE_ROOT"])
 
 import pytesseract  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from cos_ocr_emulator.config import Settings  # noqa: E402
-from cos_ocr_emulator.ocr.pipeline import OcrService  # noqa: E402
-from cos_ocr_emulator.ocr.request import TYPES, OcrRequest  # noqa: E402
-from fixtures.manifest import Fixture, cer, fixtures  # noqa: E402
+from fixtures.manifest import Fixture, cer, fixtures  # noqa: E402  (always this checkout's fixtures)
+
+
+def _package() -> str:
+    """The package to measure: this checkout's, or with --baseline the other checkout's, imported by
+    whatever name it had there (before the rename it was `emulator`). Without this, a baseline that
+    has no `cos_ocr_emulator` would silently measure this checkout against itself."""
+    other = os.environ.get("BENCH_PACKAGE_ROOT")
+    if not other:
+        return "cos_ocr_emulator"
+    sys.path.insert(0, other)
+    for name in ("cos_ocr_emulator", "emulator"):
+        if (Path(other) / name / "ocr" / "pipeline.py").is_file():
+            return name
+    raise SystemExit(f"--baseline {other}: no OCR package (cos_ocr_emulator/ or emulator/) there")
+
+
+_PKG = _package()
+Settings = importlib.import_module(f"{_PKG}.config").Settings
+OcrService = importlib.import_module(f"{_PKG}.ocr.pipeline").OcrService
+_request = importlib.import_module(f"{_PKG}.ocr.request")
+TYPES, OcrRequest = _request.TYPES, _request.OcrRequest
 
 DEFAULT_FIXTURES = ["scan_en.png", "rot90_en.png", "photo_en.jpg", "zh.png", "handwriting.jpg", "tiny_text.png"]
 BIG = "photo_12mpx.jpg"

@@ -161,15 +161,23 @@ def estimate_skew(gray: Image.Image, limit: float = 10.0) -> float:
     if len(xs) > 60_000:
         pick = np.random.default_rng(0).choice(len(xs), 60_000, replace=False)
         xs, ys = xs[pick], ys[pick]
-    coarse = _best_angle(xs, ys, np.arange(-limit, limit + 0.001, 0.5))
+    # The coarse search only has to land within half a degree: every few points are enough for it
+    # (41 projections are three quarters of the cost); the fine one uses them all.
+    step = max(1, len(xs) // _COARSE_POINTS)
+    coarse = _best_angle(xs[::step], ys[::step], np.arange(-limit, limit + 0.001, 0.5))
     fine = _best_angle(xs, ys, np.arange(coarse - 0.5, coarse + 0.501, 0.05))
     return round(float(fine), 2)
 
 
+_COARSE_POINTS = 15_000
+
+
 def _best_angle(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> float:
-    rad = np.radians(angles)[:, None]
-    # y coordinate after rotating the page anticlockwise by the candidate angle.
-    projected = ys[None, :] * np.cos(rad) - xs[None, :] * np.sin(rad)
-    bins = np.floor(projected - projected.min(axis=1, keepdims=True)).astype(np.int64)
+    rad = np.radians(angles).astype(np.float32)[:, None]
+    # y coordinate after rotating the page anticlockwise by the candidate angle. float32 and int32
+    # (pixel coordinates of a 1000 px copy need no more) make this five times cheaper than float64.
+    projected = ys.astype(np.float32)[None, :] * np.cos(rad) - xs.astype(np.float32)[None, :] * np.sin(rad)
+    projected -= projected.min(axis=1, keepdims=True)
+    bins = projected.astype(np.int32)  # truncation is floor: every value is >= 0
     scores = [float(np.square(np.bincount(row).astype(np.float64)).sum()) for row in bins]
     return float(angles[int(np.argmax(scores))])

@@ -1,8 +1,9 @@
 """`OcrService`: the one entry point of the HTTP handler, bytes + OcrRequest -> OcrResult.
 
 Steps, all on an OCR worker thread (never on the event loop; at most `ocr_workers` at once), within
-`ocr_timeout` seconds: limits and decoding (image.py) -> a photographed page isolated from its table
--> orientation (OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew
+`ocr_timeout` seconds: limits and decoding (image.py) -> a photographed page's paper found on a
+thumbnail (paper.py) -> a big page scaled to its text size, and only then its table painted ->
+orientation (OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew
 (orient.py) -> the type's resolution and pixel filters -> Tesseract (engine/) -> boxes mapped back
 to the original image.
 
@@ -11,20 +12,22 @@ The five API types are different trade-offs, not aliases (docs/ocr-types.md has 
   first and OSD quarter turns are detected only when that reading is unsure or runs vertically.
 - accurate: as general plus deskew beyond 0.1°, text under 20 px upscaled to ~40 px lines, and
   always a second pass with Leptonica's Otsu thresholding; the pass with more confident text wins.
-- efficient: no OSD or deskew, grayscale, pages above 2400 px scaled down, PSM 3.
-- fast: no OSD or deskew, grayscale, pages above 1600 px scaled down, one uniform block (PSM 6).
+- efficient: no deskew, grayscale, pages above 2400 px scaled down, PSM 3; OSD only when the
+  reading is doubtful.
+- fast: as efficient but pages above 1600 px scaled down, one uniform block (PSM 6).
 - handwriting: OSD and deskew, then denoise + Sauvola binarization + ruled-line removal, PSM 6,
   and a second pass on the plain grayscale page when the first one is unsure.
   fast and handwriting switch to PSM 3 on a page with column gutters (image.column_count), so
   that no line reads across a gutter.
-Every type reads a page turned a quarter or half turn: when OSD (or, for efficient and fast, which
-skip OSD) cannot vouch for the orientation and the reading looks doubtful, the turns are compared
-by cheap readings. On pages over 2000 px every type first scales text lines taller than 50 px down
-to ~40 px, so a 12-megapixel photo costs each type about what a phone screenshot costs.
+Every type reads a page turned a quarter or half turn: when OSD cannot vouch for the orientation
+and the reading looks doubtful, the turns are compared by cheap readings. On pages over 2000 px
+every type first scales text lines taller than 50 px down to ~40 px, so a 12-megapixel photo costs
+each type about what a phone screenshot costs.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -38,7 +41,7 @@ from PIL import Image
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ocr import image as imaging
-from cos_ocr_emulator.ocr import languages, orient, turns
+from cos_ocr_emulator.ocr import languages, orient, paper, turns
 from cos_ocr_emulator.ocr.engine import EngineTimeout, OcrEngine, RawLine, RecognitionPlan, create_engine
 from cos_ocr_emulator.ocr.lines import build_lines, is_cjk
 from cos_ocr_emulator.ocr.request import PDF_TYPES, OcrRequest
@@ -155,17 +158,30 @@ class OcrService:
                 data, self.settings, ispdf=req.ispdf, page=req.pdf_pagenumber, timeout=job.remaining()
             )
         job.remaining()
-        page = imaging.isolate_page(loaded.image)
-        prescale = _prescale(page)
+        page, profile = loaded.image, job.profile
+        if not self.engine.wants_colour and max(page.size) > DOWNSCALE_PAGES_ABOVE:
+            # Tesseract reads grey: converted first, a big photo's scaling, painting and rotation
+            # handle a third of the pixels. A page of ordinary size stays in colour until it is read:
+            # converting it earlier saves a few milliseconds but shifts pixels by rounding, and
+            # Tesseract's readings swing with that (handwriting.jpg in accurate: CER 0.167 -> 0.205;
+            # photo_en.jpg in accurate: Leptonica's Otsu pass read text instead of nothing, +0.1 s).
+            page = page.convert("L")
+        # Where the paper is, is found on a thumbnail; the table is painted only after a big photo
+        # has been scaled down (to its text size, and at once to the type's page size).
+        found_paper = paper.find_paper(page)
+        prescale, skew = _prescale(page, found_paper)
+        if profile.max_side is not None:
+            prescale = min(prescale, imaging.downscale_factor(page, profile.max_side))
         page = imaging.resize(page, prescale)
+        if found_paper is not None:
+            page = paper.paint_table(page, found_paper)
         job.remaining()
-        profile = job.profile
         has_osd = "osd" in languages.installed_languages()
         attempt: _Attempt | None = None
         if profile.upright_first and code != "auto" and has_osd:
             # Most pages are upright: read them as they are and pay for OSD (~0.2-0.4 s on a dense
             # page) only when the reading says otherwise.
-            attempt = self._attempt(page, 0, None, job)
+            attempt = self._attempt(page, 0, None, job, skew=skew)
             if turns.looks_upright(attempt.raw):
                 return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
         found = None
@@ -178,8 +194,21 @@ class OcrService:
         quarter = found.degrees if found is not None and sure and profile.osd else 0
         script = found.script if found is not None else None
         if attempt is None or quarter != 0:
-            attempt = self._attempt(page, quarter, script, job, found.script_confidence if found else 0.0)
-        if not sure and turns.doubtful(attempt.raw):
+            confidence = found.script_confidence if found else 0.0
+            attempt = self._attempt(page, quarter, script, job, confidence, skew=skew if quarter == 0 else None)
+        doubtful = turns.doubtful(attempt.raw)
+        if doubtful and not profile.osd and has_osd:
+            # efficient and fast skip OSD while the reading is plausible. A doubtful one asks OSD
+            # first: on a page of text it is sure at a fraction of the cost of the four turn
+            # readings (which, in fast's one-block mode, cost seconds on sideways text).
+            if found is None:
+                with _engine_errors(limit):
+                    found = self.engine.detect_orientation(page.convert("L"), timeout=job.remaining())
+            sure = found is not None and found.confidence >= orient.MIN_OSD_CONFIDENCE
+            if found is not None and sure and found.degrees != quarter:
+                quarter = found.degrees
+                attempt = self._attempt(page, quarter, script, job)
+        if not sure and doubtful:
             # OSD cannot vouch for the orientation and the reading looks turned: compare the turns.
             turn = turns.best_turn(quarter, *self._cheap_readers(page, quarter, attempt.code, job))
             if turn != quarter:
@@ -211,15 +240,24 @@ class OcrService:
         return read(current), read
 
     def _attempt(
-        self, page: Image.Image, quarter: int, script: str | None, job: _Job, script_confidence: float = 0.0
+        self,
+        page: Image.Image,
+        quarter: int,
+        script: str | None,
+        job: _Job,
+        script_confidence: float = 0.0,
+        *,
+        skew: float | None = None,
     ) -> _Attempt:
-        """Turn the page a quarter turn, deskew, scale and filter it, and read it."""
+        """Turn the page a quarter turn, deskew (by `skew` when it was already measured on the
+        upright page), scale and filter it, and read it."""
         profile = job.profile
         job.remaining()
         to_corrected, page = _rotate(page, quarter)
         angle = float(quarter)
         if profile.min_skew is not None:
-            skew = orient.estimate_skew(page.convert("L"))
+            if skew is None:
+                skew = orient.estimate_skew(page.convert("L"))
             if abs(skew) >= profile.min_skew:
                 step, page = _rotate(page, skew)
                 to_corrected = to_corrected.then(step)
@@ -391,20 +429,25 @@ def _scale_factor(page: Image.Image, profile: Profile) -> float:
     return factor
 
 
-def _prescale(page: Image.Image) -> float:
-    """How much to shrink a big page before anything else: big text costs time and gains nothing.
+def _prescale(page: Image.Image, found: paper.Paper | None) -> tuple[float, float | None]:
+    """How much to shrink a big page before anything else (big text costs time and gains nothing),
+    and the page's skew when it was measured on the way (None: not measured).
 
     The line height is measured on a straightened copy of at most MEASURE_SIDE (on a tilted page
-    the rows of a line smear into one tall band), and the floor guards against a misreading."""
+    the rows of a line smear into one tall band; a box-filtered `reduce`, a fraction of a resize's
+    cost on 12 Mpx), with the table painted; the floor guards against a misreading. The skew
+    measured on that copy is the page's own: estimate_skew works on at most 1000 px anyway."""
     if max(page.size) <= DOWNSCALE_PAGES_ABOVE:
-        return 1.0
-    shrink = imaging.downscale_factor(page, MEASURE_SIDE)
-    small = imaging.resize(page.convert("L"), shrink)
+        return 1.0, None
+    step = math.ceil(max(page.size) / MEASURE_SIDE)
+    small = page.convert("L").reduce(step)
+    if found is not None:
+        small = paper.paint_table(small, found)
     skew = orient.estimate_skew(small)
     height = imaging.line_height(_rotate(small, skew)[1] if abs(skew) >= 0.5 else small)
-    if height is None or height / shrink <= DOWNSCALE_ABOVE:
-        return 1.0
-    return max(DOWNSCALED_LINE * shrink / height, MIN_DOWNSCALE)
+    if height is None or height * step <= DOWNSCALE_ABOVE:
+        return 1.0, skew
+    return max(DOWNSCALED_LINE / (height * step), MIN_DOWNSCALE), skew
 
 
 def _in_original_scale(attempt: _Attempt, prescale: float) -> _Attempt:

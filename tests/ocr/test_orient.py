@@ -139,3 +139,23 @@ def test_estimate_skew(angle: float) -> None:
 def test_estimate_skew_of_a_blank_page_is_zero() -> None:
     assert orient.estimate_skew(Image.new("L", (300, 200), 255)) == 0.0
     assert orient.estimate_skew(Image.new("L", (1, 1), 0)) == 0.0
+
+
+def dense_page(angle_cw: float) -> Image.Image:
+    """A full page: far more ink pixels than the coarse search samples (orient._COARSE_POINTS)."""
+    font = ImageFont.truetype(DEJAVU, 20)
+    page = Image.new("L", (1000, 1000), 255)
+    draw = ImageDraw.Draw(page)
+    for row in range(30):
+        draw.text(
+            (30, 20 + row * 32), "Dense pages are where the coarse skew search samples its points", font=font, fill=0
+        )
+    return page.rotate(-angle_cw, resample=Image.Resampling.BICUBIC, fillcolor=255)
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.35, -2.5, 6.0])
+def test_estimate_skew_of_a_dense_page_samples_the_coarse_search_and_stays_exact(angle: float) -> None:
+    page = dense_page(angle)
+    pixels = np.asarray(page)
+    assert int((pixels < 128).sum()) > 2 * orient._COARSE_POINTS
+    assert orient.estimate_skew(page) == pytest.approx(angle, abs=0.1)

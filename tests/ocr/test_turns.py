@@ -13,7 +13,7 @@ from PIL import Image
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.ocr import image as imaging
-from cos_ocr_emulator.ocr import turns
+from cos_ocr_emulator.ocr import paper, turns
 from cos_ocr_emulator.ocr.engine.base import RawLine, RawWord
 from cos_ocr_emulator.ocr.pipeline import _cjk_language
 from cos_ocr_emulator.ocr.result import Box
@@ -84,7 +84,7 @@ def test_light_ink_on_transparency_is_inverted_to_print() -> None:
 
 def test_isolation_leaves_scans_and_flat_images_alone() -> None:
     flat = Image.new("RGB", (300, 200), (128, 128, 128))
-    assert imaging.isolate_page(flat) is flat
+    assert paper.isolate_page(flat) is flat
     out = io.BytesIO()
     flat.save(out, "PNG")
     assert imaging.border_colour(flat) == (128, 128, 128)

@@ -1,0 +1,141 @@
+"""What the pipeline does before reading, and what it costs: paper isolation (ocr/paper.py) found on a
+thumbnail, skipped when the border is already paper, painted only after a big photo has been scaled
+down, a big one in grey; efficient/fast asking OSD before reading the turns. Observed through the
+images the pipeline hands on, never through timing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cos_ocr_emulator.config import Settings
+from cos_ocr_emulator.ocr import image as imaging
+from cos_ocr_emulator.ocr import orient, paper
+from cos_ocr_emulator.ocr.pipeline import OcrService
+from cos_ocr_emulator.ocr.request import OcrRequest
+from fixtures.manifest import Fixture, cer
+
+ON_A_TABLE = ["photo_en.jpg", "receipt_grey.jpg", "receipt_wood.jpg"]
+PAPER_BORDER = ["scan_en.png", "rot90_en.png", "zh.png", "handwriting.jpg", "tiny_text.png", "cols2_gutter1.png"]
+
+
+def _page(fx: Fixture) -> Image.Image:
+    return imaging.load(fx.data(), Settings(), ispdf=False, page=1).image
+
+
+@pytest.mark.parametrize("name", PAPER_BORDER)
+def test_nothing_to_isolate_when_the_border_is_paper(name: str, manifest: dict[str, Fixture]) -> None:
+    page = _page(manifest[name])
+    assert paper.find_paper(page) is None
+    assert paper.find_paper(page.convert("L")) is None
+    assert paper.isolate_page(page) is page
+
+
+@pytest.mark.parametrize("name", ON_A_TABLE)
+def test_a_page_on_a_table_is_found_in_colour_and_in_grey(name: str, manifest: dict[str, Fixture]) -> None:
+    page = _page(manifest[name])
+    found = {mode: paper.find_paper(page.convert(mode)) for mode in ("RGB", "L")}
+    masks = []
+    for mode, result in found.items():
+        assert result is not None, mode
+        assert result.fill.mode == mode and result.mask.mode == "L"
+        masks.append(np.asarray(result.mask) > 127)
+        assert 0.1 < masks[-1].mean() < 0.95
+    assert (masks[0] != masks[1]).mean() < 0.01  # the grey pipeline isolates the same paper
+
+
+@pytest.mark.parametrize("name", ON_A_TABLE)
+def test_painting_after_a_downscale_is_painting_before_it(name: str, manifest: dict[str, Fixture]) -> None:
+    page = _page(manifest[name]).convert("L")
+    found = paper.find_paper(page)
+    assert found is not None
+    before = np.asarray(imaging.resize(paper.paint_table(page, found), 0.5), dtype=np.float32)
+    after = np.asarray(paper.paint_table(imaging.resize(page, 0.5), found), dtype=np.float32)
+    assert before.shape == after.shape
+    assert float(np.abs(before - after).mean()) < 3.0  # grey levels: only resampling at the paper's edge differs
+    table = np.asarray(page, dtype=np.float32)
+    assert float(after.mean()) > float(table.mean()) + 10  # the dark table is gone
+
+
+Spy = dict[str, list[tuple[str, tuple[int, int]]]]
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
+    """Records the mode and size of every image the pipeline paints or rotates (and still does it)."""
+    seen: Spy = {"paint": [], "rotate": []}
+
+    def watch(module: Any, name: str, key: str) -> None:
+        real: Callable[..., Image.Image] = getattr(module, name)
+
+        def recorded(image: Image.Image, *args: Any) -> Image.Image:
+            seen[key].append((image.mode, image.size))
+            return real(image, *args)
+
+        monkeypatch.setattr(module, name, recorded)
+
+    watch(paper, "paint_table", "paint")
+    watch(orient, "apply", "rotate")
+    return seen
+
+
+def test_a_white_bordered_page_is_never_painted(spy: Spy, service: OcrService, manifest: dict[str, Fixture]) -> None:
+    fx = manifest["scan_en.png"]
+    for kind in ("general", "efficient", "fast"):
+        service.recognize_sync(fx.data(), OcrRequest(type=kind))
+    assert spy["paint"] == []
+
+
+def test_a_photo_on_a_table_is_painted_and_deskewed(
+    spy: Spy, service: OcrService, manifest: dict[str, Fixture]
+) -> None:
+    fx = manifest["photo_en.jpg"]
+    result = service.recognize_sync(fx.data(), OcrRequest(type="general"))
+    # A page of ordinary size keeps its colours until it is read (pipeline.recognize_sync says why).
+    assert spy["paint"] == [("RGB", (1000, 700))]
+    assert [mode for mode, _ in spy["rotate"]] == ["RGB"]  # the 2.5° deskew
+    assert result.angle == pytest.approx(2.5, abs=0.3)
+    assert fx.text is not None and cer(result.text, fx.text) <= 0.01, result.text
+
+
+@pytest.mark.parametrize("kind", ["general", "efficient", "fast"])
+def test_a_big_photo_is_painted_and_rotated_only_after_the_downscale(
+    kind: str, spy: Spy, service: OcrService, manifest: dict[str, Fixture]
+) -> None:
+    fx = manifest["photo_12mpx.jpg"]
+    result = service.recognize_sync(fx.data(), OcrRequest(type=kind))
+    assert fx.text is not None and fx.max_cer is not None
+    assert cer(result.text, fx.text) <= fx.max_cer, result.text
+    full = 4000 * 3000
+    assert spy["paint"], "the grey table must be painted"
+    # The line-height copy (at most MEASURE_SIDE) and the page read at ~40 px lines: nothing at 12 Mpx.
+    for mode, (width, height) in spy["paint"] + spy["rotate"]:
+        assert mode == "L"
+        assert width * height < full / 1.9, (width, height)
+    if kind == "general":
+        assert result.angle == pytest.approx(3.0, abs=0.3)  # the skew measured on the small copy was applied
+
+
+@pytest.mark.parametrize("kind", ["efficient", "fast"])
+def test_a_turned_page_in_efficient_and_fast_asks_osd_before_reading_the_turns(
+    kind: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a full page OSD is sure, so the page is read twice (as sent, then turned) instead of also
+    # reading a band of it in each of the four turns (seconds in fast's one-block mode).
+    sizes: list[tuple[int, int]] = []
+    real = service.engine.recognize
+
+    def recognize(image: Image.Image, plan: Any) -> Any:
+        sizes.append(image.size)
+        return real(image, plan)
+
+    monkeypatch.setattr(service.engine, "recognize", recognize)
+    fx = manifest["rot90_en.png"]
+    result = service.recognize_sync(fx.data(), OcrRequest(type=kind))
+    assert result.angle == 90.0
+    assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
+    assert sizes == [(760, 1000), (1000, 760)]
