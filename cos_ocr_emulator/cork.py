@@ -4,7 +4,8 @@ uvicorn writes a response's head and its body with two socket writes, and with T
 default) each leaves as its own segment: two packets, two wake-ups of the client, two trips through the
 kernel's TCP path, for a 1 KiB GET. With TCP_CORK set from the head until the last body message has
 been handed to the transport, the kernel sends what fits together (a small answer: one segment; a big
-one: full segments, as before). Uncorking sends whatever is left at once, so nothing waits; the edge
+one: full segments, as before). A head with no body after it (a PUT's 200, HEAD, 204, 304) is one write
+already and is not corked (`edge.has_body`). Uncorking sends whatever is left at once, so nothing waits; the edge
 uncorks in every way a request can end, and a socket that refuses the option is simply not corked.
 """
 

@@ -58,6 +58,12 @@ def finalize_headers(raw: list[tuple[bytes, bytes]], record: RequestRecord, date
     return out
 
 
+def has_body(method: str, status: int, raw: list[tuple[bytes, bytes]]) -> bool:
+    """Whether body bytes follow the head. Corking pays only then: a head alone (a PUT's 200, HEAD, 204,
+    304) leaves in one segment anyway, and corking it would add two system calls and nothing else."""
+    return method != "HEAD" and status not in (204, 304) and (b"content-length", b"0") not in raw
+
+
 def error_messages(error: CosError, record: RequestRecord, head: bool) -> tuple[Message, Message]:
     """The start and body messages of a COS error response (no body for HEAD)."""
     if error.resource is None and record.bucket:
@@ -125,8 +131,10 @@ class Edge:
             if message["type"] == "http.response.start":
                 record.status, record.response_started = message["status"], True
                 date = http_date_at(int(self.state.ids.now()))
-                message["headers"] = finalize_headers(list(message.get("headers", [])), record, date)
-                cork.close()
+                raw = message.get("headers", [])
+                message["headers"] = finalize_headers(list(raw), record, date)
+                if has_body(scope["method"], record.status, raw):
+                    cork.close()
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Journal before the last byte leaves: a client that has its answer can already read
                 # its entry from /_emulator/requests.

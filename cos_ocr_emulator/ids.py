@@ -8,6 +8,7 @@ A COS request id is base64 of `<8 hex time>_<6 hex>_<4 hex>_<counter>`
 from __future__ import annotations
 
 import base64
+import binascii
 import itertools
 import random
 import secrets
@@ -25,6 +26,11 @@ def random_version_id() -> str:
     """Opaque, unique, URL-safe and roughly time-ordered, like COS's base64 version ids."""
     raw = f"{time.time_ns()}{secrets.randbelow(10**6):06d}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _b64(text: str) -> str:
+    # binascii directly: base64.b64encode is a wrapper around it, and two ids are made per request.
+    return binascii.b2a_base64(text.encode(), newline=False).decode()
 
 
 class IdSource:
@@ -46,11 +52,10 @@ class IdSource:
         else:
             rand = f"{_noise.getrandbits(40):010x}"  # one draw for both random fields
             raw = f"{int(time.time()):08x}_{rand[:6]}_{rand[6:]}_{n}"
-        return base64.b64encode(raw.encode()).decode()
+        return _b64(raw)
 
     def trace_id(self, request_id: str) -> str:
-        seed = request_id if self.deterministic else f"{_noise.getrandbits(256):064x}"
-        return base64.b64encode(seed.encode()).decode()
+        return _b64(request_id if self.deterministic else _noise.randbytes(32).hex())
 
     def version_id(self) -> str:
         """A new object version (or delete marker) id. The store skips one its key already has: numbering

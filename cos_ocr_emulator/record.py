@@ -90,14 +90,16 @@ class RequestRecord:
             finish(self)
 
     def entry(self, duration_ms: float) -> JournalEntry:
-        return JournalEntry(
-            time=self.arrived, request_id=self.request_id, method=self.method, host=self.host, path=self.path,
-            query=self.query, bucket=self.bucket, key=self.key, operation=self.operation,
-            ci_process=self.ci_process, secret_id=self.secret_id, auth=self.auth,
-            string_to_sign=self.string_to_sign, status=self.status, error_code=self.error_code, fault=self.fault,
-            ocr_engine=self.ocr_engine, ocr_fallback=self.ocr_fallback,
-            ocr_cache=self.ocr_cache, duration_ms=round(duration_ms, 2),
-        )  # fmt: skip
+        # A dict display, not `JournalEntry(...)`: calling a TypedDict builds the same dict through
+        # keyword arguments at about twice the cost, once per request (same keys, same order).
+        return {
+            "time": self.arrived, "request_id": self.request_id, "method": self.method, "host": self.host,
+            "path": self.path, "query": self.query, "bucket": self.bucket, "key": self.key,
+            "operation": self.operation, "ci_process": self.ci_process, "secret_id": self.secret_id,
+            "auth": self.auth, "string_to_sign": self.string_to_sign, "status": self.status,
+            "error_code": self.error_code, "fault": self.fault, "ocr_engine": self.ocr_engine,
+            "ocr_fallback": self.ocr_fallback, "ocr_cache": self.ocr_cache, "duration_ms": round(duration_ms, 2),
+        }  # fmt: skip
 
 
 class Journal:

@@ -61,12 +61,11 @@ def check_preconditions(headers: Mapping[str, str], info: ObjectInfo, *, prefix:
 
     `prefix` is 'x-cos-copy-source-' for copy conditions, where a failed None-Match is also 412.
     """
-    modified = info.last_modified.replace(microsecond=0)
     if (value := headers.get(prefix + "if-match")) is not None and not _etag_matches(value, info.etag):
         raise CosError("PreconditionFailed", f"{prefix}If-Match did not match the ETag {info.etag}.")
     if (value := headers.get(prefix + "if-unmodified-since")) is not None:
         since = _http_date(value)
-        if since is not None and modified > since:
+        if since is not None and info.last_modified.replace(microsecond=0) > since:
             raise CosError("PreconditionFailed", f"The object was modified after {value}.")
     if (value := headers.get(prefix + "if-none-match")) is not None and _etag_matches(value, info.etag):
         if prefix:
@@ -74,7 +73,7 @@ def check_preconditions(headers: Mapping[str, str], info: ObjectInfo, *, prefix:
         return 304
     if (value := headers.get(prefix + "if-modified-since")) is not None:
         since = _http_date(value)
-        if since is not None and modified <= since:
+        if since is not None and info.last_modified.replace(microsecond=0) <= since:
             if prefix:
                 raise CosError("PreconditionFailed", f"The object was not modified since {value}.")
             return 304
