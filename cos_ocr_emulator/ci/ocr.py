@@ -99,6 +99,7 @@ async def _recognize(ctx: Ctx, request: OcrRequest, digest: str, source: bytes |
                 return result
     _note(ctx, "miss" if cache is not None else "off")
     data = source if isinstance(source, bytes) else await ctx.store.read_all(source)
+    ctx.record.ocr_engine = service.engine.name  # kept in the journal when the reading fails or times out
     fresh: OcrResult = await service.recognize(data, request)
     if cache is not None:
         value = zlib.compress(json.dumps(result_to_json(fresh), separators=(",", ":")).encode())

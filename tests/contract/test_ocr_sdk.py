@@ -305,6 +305,7 @@ def test_ocr_timeout_is_a_process_timeout_error_through_the_sdk(engine: str) -> 
         assert "ocr_timeout=0.05" in info.value.get_error_msg()
         [entry] = hasty.requests(operation="OCR")
         assert (entry["status"], entry["error_code"]) == (504, "ProcessTimeout"), entry
+        assert (entry["ocr_engine"], entry["ocr_cache"]) == (engine, "miss"), entry  # which engine ran out of time
         assert entry["request_id"] == info.value.get_request_id()
         assert client.get_object(Bucket=hasty.bucket, Key="scan.png")["Body"].get_raw_stream().read() == data
 
