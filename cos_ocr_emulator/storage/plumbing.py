@@ -51,6 +51,7 @@ from typing import Self, TypeVar
 from cos_ocr_emulator.errors import CosError, no_such_bucket
 from cos_ocr_emulator.ids import IdSource
 from cos_ocr_emulator.storage.blobs import BlobDir, GcReport, fsync_dir
+from cos_ocr_emulator.storage.bodycache import BodyCache
 from cos_ocr_emulator.storage.commit import GroupCommit, Write
 from cos_ocr_emulator.storage.inline import INLINE_MAX
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx
@@ -86,6 +87,7 @@ class StoreCore:
         self._blobs = BlobDir(self.data_dir, durable=not memory)
         self._db = MetaDB(None if memory else self.data_dir / "meta.sqlite3")
         self._reads = ReadCache(self._db)
+        self._bodies = BodyCache()
         self._commits = GroupCommit(self._db, self._blobs)
         if not memory:
             fsync_dir(self.data_dir)  # the database files' own directory entries, on first open
@@ -157,8 +159,14 @@ class StoreCore:
         """Bytes [start, end] of an inline body (None: not stored inline; it is a file)."""
         if size > INLINE_MAX:
             return None
-        with self._db.single() as tx:
-            return tx.read_inline(blob_id, start, end)
+        body = self._bodies.get(blob_id)
+        if body is None:
+            with self._db.single() as tx:
+                body = tx.read_inline(blob_id, 0, size - 1)
+            if body is None:
+                return None
+            self._bodies.put(blob_id, body)
+        return body if start == 0 and end == size - 1 else body[start : end + 1]
 
     @staticmethod
     def _bucket(tx: MetaTx, name: str) -> BucketInfo:
@@ -207,6 +215,7 @@ class StoreCore:
             with self._db.tx(write=True) as tx:
                 tx.clear()
             self._blobs.clear()
+            self._bodies.clear()
 
     def close(self) -> None:
         """Close the database, release the directory lock, and (memory mode) delete everything."""
