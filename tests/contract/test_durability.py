@@ -66,6 +66,19 @@ def sdk(port: int) -> CosS3Client:
     return CosS3Client(conf, retry=0)
 
 
+def restart(port: int, data_dir: Path, log: Path, processes: list[subprocess.Popen[bytes]]) -> CosS3Client:
+    """The server started again on the data dir a SIGKILL left behind, and a client for it."""
+    processes.append(start_cli(port, data_dir, log))
+    return sdk(port)
+
+
+def assert_bodies(client: CosS3Client, expected: dict[str, str]) -> None:
+    """Every acknowledged key reads back with the MD5 of what was acknowledged."""
+    for key, digest in expected.items():
+        body = client.get_object(Bucket=BUCKET, Key=key)["Body"].get_raw_stream().read()
+        assert md5_hex(body) == digest, key
+
+
 def content(i: int) -> bytes:
     # Distinct sizes (0 .. ~40 KB) and distinct bytes for every object.
     seed = hashlib.sha256(f"object {i}".encode()).digest()
@@ -88,12 +101,8 @@ def test_acknowledged_puts_survive_kill_9(tmp_path: Path, processes: list[subpro
     os.kill(first.pid, signal.SIGKILL)  # right after the 200th 200 OK: no graceful shutdown
     assert first.wait(timeout=10) == -signal.SIGKILL
 
-    second = start_cli(port, data_dir, log)
-    processes.append(second)
-    client = sdk(port)
-    for key, digest in expected.items():
-        body = client.get_object(Bucket=BUCKET, Key=key)["Body"].get_raw_stream().read()
-        assert md5_hex(body) == digest, key
+    client = restart(port, data_dir, log, processes)
+    assert_bodies(client, expected)
     listed = client.list_objects(Bucket=BUCKET, Prefix="durable/", MaxKeys=1000)
     assert [c["Key"] for c in listed["Contents"]] == sorted(expected)
 
@@ -136,12 +145,8 @@ def test_acknowledged_concurrent_puts_survive_kill_9(tmp_path: Path, processes: 
         thread.join(timeout=60)
     assert len(expected) >= COUNT
 
-    second = start_cli(port, data_dir, log)
-    processes.append(second)
-    client = sdk(port)
-    for key, digest in expected.items():
-        body = client.get_object(Bucket=BUCKET, Key=key)["Body"].get_raw_stream().read()
-        assert md5_hex(body) == digest, key
+    client = restart(port, data_dir, log, processes)
+    assert_bodies(client, expected)
     listed = client.list_objects(Bucket=BUCKET, Prefix="group/", MaxKeys=1000)["Contents"]
     for entry in listed:  # unacknowledged writes that landed anyway are whole
         w, i = entry["Key"][len("group/") :].split("-")
@@ -202,9 +207,7 @@ def test_acknowledged_overwrites_and_deletes_survive_kill_9(
         thread.join(timeout=60)
     assert sum(1 for v in expected.values() if v is None) > 0 and len(expected) == 40
 
-    second = start_cli(port, data_dir, log)
-    processes.append(second)
-    client = sdk(port)
+    client = restart(port, data_dir, log, processes)
     listed = {c["Key"] for c in client.list_objects(Bucket=BUCKET, Prefix="mix/", MaxKeys=1000).get("Contents", [])}
     for key, digest in expected.items():
         allowed = {digest} | {state for k, state in in_flight.values() if k == key}
