@@ -107,10 +107,9 @@ def test_a_photo_that_reads_as_nothing_is_painted_and_deskewed(
 ) -> None:
     fx = manifest["receipt_wood.jpg"]  # read as it is, a receipt on a wooden table comes back empty
     result = service.recognize_sync(fx.data(), OcrRequest(type="general"))
-    # A page of ordinary size keeps its colours until it is read (pipeline.recognize_sync says why);
-    # the deskew resamples it in grey, which is how it is read.
+    # A page of ordinary size keeps its colours until it is read (pipeline.recognize_sync says why).
     assert spy["paint"] == [("RGB", (900, 1000))]
-    assert [mode for mode, _ in spy["rotate"]][-1] == "L"
+    assert [mode for mode, _ in spy["rotate"]][-1] == "RGB"
     assert result.angle == pytest.approx(353.0, abs=0.5)
     assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
 
@@ -122,6 +121,7 @@ def test_handwriting_paints_the_table_before_its_first_reading(
     fx = manifest["receipt_grey.jpg"]
     result = service.recognize_sync(fx.data(), OcrRequest(type="handwriting"))
     assert spy["paint"] == [("RGB", (900, 1000))]
+    assert [mode for mode, _ in spy["rotate"]] == ["L"]  # binarized next: deskewed in grey
     assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
 
 
