@@ -156,16 +156,17 @@ def _sizes_read(service: OcrService, monkeypatch: pytest.MonkeyPatch) -> list[tu
     return sizes
 
 
-@pytest.mark.parametrize("kind", ["efficient", "fast"])
-def test_a_page_whose_lines_plainly_run_vertically_is_read_turned_at_once(
-    kind: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("name", ["rot90_en.png", "rot180_en.png"])
+@pytest.mark.parametrize("kind", ["general", "efficient", "fast"])
+def test_a_page_whose_ink_plainly_says_it_is_turned_is_read_turned_at_once(
+    kind: str, name: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The projections name the turn, the one reading confirms it: no reading of garbage, no OSD.
     sizes = _sizes_read(service, monkeypatch)
     monkeypatch.setattr(service.engine, "detect_orientation", lambda *a, **k: pytest.fail("OSD was asked"))
-    fx = manifest["rot90_en.png"]
+    fx = manifest[name]
     result = service.recognize_sync(fx.data(), OcrRequest(type=kind))
-    assert result.angle == 90.0
+    assert result.angle == fx.extra["angle"]
     assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
     assert sizes == [(1000, 760)]
 
