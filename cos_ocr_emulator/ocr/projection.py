@@ -20,6 +20,7 @@ from cos_ocr_emulator.ocr.paper import otsu_threshold
 
 SIDE = 1000  # px: the page is measured on a copy at most this big
 STRIPS = 6  # the page is measured in this many strips across its lines
+MIN_STRIP = 120  # px: but no strip narrower (on a snippet, a strip of two letters shows no lines)
 EMPTY = 0.02  # of a strip's fullest row: a row with less ink is a gap
 MIN_LINE = 8  # px: shorter runs of ink rows are specks, not text lines
 # A page runs sideways only when its columns have clearly more gaps than its rows: a single line of
@@ -41,13 +42,18 @@ def ink(gray: Image.Image) -> np.ndarray:
     return ~mask if mask.mean() > 0.5 else mask
 
 
+def _strips(mask: np.ndarray) -> list[np.ndarray]:
+    width = mask.shape[1]
+    count = max(1, min(STRIPS, width // MIN_STRIP))
+    return [mask[:, i * width // count : (i + 1) * width // count] for i in range(count)]
+
+
 def gap_share(mask: np.ndarray) -> float:
     """Share of empty rows between the first and last inked row, over vertical strips (so a skewed
     page still shows the gaps between its lines), weighted by each strip's inked extent."""
     total = weight = 0.0
-    width = mask.shape[1]
-    for i in range(STRIPS):
-        profile = mask[:, i * width // STRIPS : (i + 1) * width // STRIPS].sum(axis=1)
+    for strip in _strips(mask):
+        profile = strip.sum(axis=1)
         if profile.max() <= 0:
             continue
         inked = profile > EMPTY * profile.max()
@@ -66,9 +72,8 @@ def line_zones(mask: np.ndarray) -> tuple[float, float, float]:
     sits low, so only the band share tells whether the first two numbers mean anything."""
     above = below = 1.0
     bands: list[float] = []
-    width = mask.shape[1]
-    for i in range(STRIPS):
-        profile = mask[:, i * width // STRIPS : (i + 1) * width // STRIPS].sum(axis=1).astype(np.float64)
+    for strip in _strips(mask):
+        profile = strip.sum(axis=1).astype(np.float64)
         if profile.max() <= 0:
             continue
         inked = np.concatenate(([False], profile > EMPTY * profile.max(), [False]))

@@ -15,7 +15,7 @@ from PIL import Image
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.ocr import image as imaging
-from cos_ocr_emulator.ocr import orient, paper
+from cos_ocr_emulator.ocr import orient, paper, projection
 from cos_ocr_emulator.ocr.pipeline import OcrService
 from cos_ocr_emulator.ocr.request import OcrRequest
 from fixtures.manifest import Fixture, cer
@@ -175,12 +175,13 @@ def test_a_page_whose_ink_plainly_says_it_is_turned_is_read_turned_at_once(
 def test_a_turned_page_in_efficient_and_fast_asks_osd_before_reading_the_turns(
     kind: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Two columns with a rule, turned: the projections cannot call it (the rule and the gutter leave
-    # empty rows), OSD is sure, so the page is read twice (as sent, then turned) instead of also
-    # reading a band of it in each of the four turns (seconds in fast's one-block mode).
-    fx = manifest["cols2_gutter2_rule.png"]
+    # Three narrow columns with rules, turned: the projections do not call it (tests/ocr/
+    # test_projection.py), OSD is sure, so the page is read twice (as sent, then turned) instead of
+    # also reading a band of it in each of the four turns (seconds in fast's one-block mode).
+    fx = manifest["cols3_gutter1_rule.png"]
     upright = Image.open(io.BytesIO(fx.data()))
     turned = upright.rotate(-90, expand=True, fillcolor=255)
+    assert projection.likely_turn(turned.convert("L")) is None  # the case this test is about
     data = io.BytesIO()
     turned.save(data, format="PNG")
     sizes = _sizes_read(service, monkeypatch)
