@@ -3,7 +3,7 @@
 Steps, all on an OCR worker thread (never on the event loop; at most `ocr_workers` at once), within
 `ocr_timeout` seconds: limits and decoding (image.py) -> a big page scaled to its text size
 (resolution.py), with its paper found on a thumbnail and its table painted after the downscale
-(paper.py) -> orientation (a turned page guessed from ink projections in general/efficient/fast, projection.py;
+(paper.py) -> orientation (a turned page guessed from its ink projections, projection.py;
 OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew (orient.py)
 -> the type's resolution and pixel filters -> Tesseract (engine/) -> boxes mapped back to the
 original image. A photographed page of ordinary size is painted and read again only when the
@@ -193,10 +193,10 @@ class OcrService:
         profile, code, limit = job.profile, job.req.language_type, job.timeout
         has_osd = "osd" in languages.installed_languages()
         attempt: _Attempt | None = None
-        if (profile.upright_first or not profile.osd) and code != "auto":
-            # general, efficient and fast read the page as it is first. A page whose ink plainly
-            # says it is turned (a few ms of projections) is read turned first instead, and kept if
-            # that reading looks upright: no reading of garbage, no OSD.
+        if code != "auto":
+            # A page whose ink plainly says it is turned (a few ms of projections) is read turned
+            # first, and kept if that reading looks upright: no reading of garbage, no OSD (which
+            # on short text is unsure, and then handwriting returned the garbage).
             likely = projection.likely_turn(page.convert("L"))
             tries = () if likely is None else (likely, (likely + 180) % 360) if likely != 180 else (180,)
             for turn in tries:

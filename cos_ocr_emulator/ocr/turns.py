@@ -24,6 +24,11 @@ PLAUSIBLE_SHARE = 0.8  # of the characters read, in words shaped like words
 # Below this mean confidence a reading is garbled whatever its words look like: PSM 6 on a page
 # turned 90° reads short fragments ('CE', 'oe', 'eg') at ~30.
 GARBLED_BELOW = 40.0
+# Of the characters read, at least this share must be in plausible words read at CONFIDENT or more
+# (upright pages of the fixture set: 0.57-1.0, except a poster Tesseract barely reads, 0.33; the
+# garbage of a sideways invoice read in one block: 0.3).
+CONFIDENT = 35.0
+CONFIDENT_SHARE = 0.5
 SWITCH_MARGIN = 1.25  # another turn must score this much better than the upright reading
 
 _EDGE_PUNCTUATION = "\"'`.,;:!?()[]{}<>«»‘’“”|/\\-_*#~"
@@ -94,15 +99,30 @@ def looks_upright(raw: list[RawLine]) -> bool:
     )
 
 
-def doubtful(raw: list[RawLine]) -> bool:
-    """A reading worth checking against the other quarter turns: vertical lines or implausible words.
+def confident_share(raw: list[RawLine]) -> float:
+    """Share of the characters read in plausible words read with at least CONFIDENT confidence."""
+    total = sum(len(text) for text, _ in _words(raw))
+    sure = sum(len(text) for text, conf in _words(raw) if conf >= CONFIDENT and plausible(text))
+    return sure / total if total else 0.0
 
-    A plausible reading of middling confidence (a blurry photo) is not doubtful: turning it would
-    only cost time.
+
+def doubtful(raw: list[RawLine]) -> bool:
+    """A reading worth checking against the other quarter turns: vertical lines, implausible words,
+    or words that are plausible in shape only.
+
+    A sideways page read in one block (PSM 6) comes back as lines of short lowercase fragments and
+    caseless Han characters ('oqo', 'dqdomvs', '三'): shaped like words, but mostly read at
+    confidence 10-40. A plausible reading of middling confidence (a blurry photo) is not doubtful:
+    turning it would only cost time.
     """
     if not raw:
         return False  # nothing read at all: a blank page, not a turned one
-    return not horizontal(raw) or plausible_share(raw) < PLAUSIBLE_SHARE or mean_confidence(raw) < GARBLED_BELOW
+    return (
+        not horizontal(raw)
+        or plausible_share(raw) < PLAUSIBLE_SHARE
+        or mean_confidence(raw) < GARBLED_BELOW
+        or confident_share(raw) < CONFIDENT_SHARE
+    )
 
 
 def best_turn(current: int, reading: list[RawLine], read: Callable[[int], list[RawLine]]) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.ocr import image as imaging
@@ -169,6 +169,47 @@ def test_a_page_whose_ink_plainly_says_it_is_turned_is_read_turned_at_once(
     assert result.angle == fx.extra["angle"]
     assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
     assert sizes == [(1000, 760)]
+
+
+def _turned_label(text: str, font: str, size: int, clockwise: int) -> bytes:
+    """A short printed label (DejaVu, from fonts-dejavu-core), turned `clockwise` degrees, as PNG."""
+    face = ImageFont.truetype(f"/usr/share/fonts/truetype/dejavu/{font}", size)
+    lines = text.splitlines()
+    page = Image.new(
+        "L", (60 + max(int(face.getlength(line)) for line in lines), 60 + int(size * 1.9) * len(lines)), 255
+    )
+    ImageDraw.Draw(page).multiline_text((30, 30), text, font=face, fill=20, spacing=int(size * 0.8))
+    data = io.BytesIO()
+    page.rotate(-clockwise, expand=True, fillcolor=255).save(data, format="PNG")
+    return data.getvalue()
+
+
+def _as_read(text: str) -> str:
+    return "\n".join(" ".join(line.split()) for line in text.splitlines())
+
+
+@pytest.mark.parametrize("clockwise", [90, 270])
+def test_a_short_invoice_in_capitals_turned_sideways_is_read_in_fast(clockwise: int, service: OcrService) -> None:
+    # Found trying it as a user: read as it is in one block (PSM 6), this page came back as
+    # 'do OTH / 口口王三 / ...' at Angel 0, garbage that passes every doubt test (horizontal lines,
+    # caseless Han "words", mean confidence 50). Its ink shows the lines running vertically.
+    text = "INVOICE 2231\nPAPER CUPS   4.50\nCOFFEE BEANS 12.99\nTOTAL        17.49"
+    result = service.recognize_sync(_turned_label(text, "DejaVuSansMono.ttf", 24, clockwise), OcrRequest(type="fast"))
+    assert result.angle == clockwise
+    assert cer(result.text, _as_read(text)) <= 0.02, result.text
+
+
+@pytest.mark.parametrize("clockwise", [90, 270])
+def test_a_three_line_label_turned_sideways_is_read_in_handwriting(clockwise: int, service: OcrService) -> None:
+    # Found trying it as a user: OSD is unsure on three short lines, and handwriting (which asks OSD
+    # first) returned the page as it is, garbage at Angel 0. The ink's guess now comes first in
+    # every type.
+    text = "Batch 4471-B\nBest before 12/2027\nStore in a cool, dry place"
+    result = service.recognize_sync(
+        _turned_label(text, "DejaVuSans.ttf", 18, clockwise), OcrRequest(type="handwriting")
+    )
+    assert result.angle == clockwise
+    assert cer(result.text, _as_read(text)) <= 0.05, result.text
 
 
 @pytest.mark.parametrize("kind", ["efficient", "fast"])

@@ -54,6 +54,17 @@ def test_upside_down_reading_is_doubtful_even_when_confident() -> None:
     assert not turns.doubtful([])
 
 
+def test_a_reading_plausible_in_shape_only_is_doubtful() -> None:
+    # What fast read of a four-line invoice turned 90° (PSM 6): word-shaped fragments, mostly unsure.
+    garbage = [("oqo", 85), ("oobpa", 16), ("dqdomvs", 9), ("rmameae", 22), ("三", 17), ("masa", 42)]
+    garbage += [("m", 91), ("qm", 26), ("oe", 61), ("姜", 0), ("IN", 42), ("2", 95), ("wn", 58), ("ne", 22)]
+    line = RawLine(Box(0, 0, 300, 20), tuple(RawWord(w, c, Box(20 * i, 0, 18, 20)) for i, (w, c) in enumerate(garbage)))
+    assert turns.plausible_share([line]) >= turns.PLAUSIBLE_SHARE  # every older test passes it
+    assert turns.mean_confidence([line]) >= turns.GARBLED_BELOW
+    assert turns.confident_share([line]) < turns.CONFIDENT_SHARE
+    assert turns.doubtful([line])
+
+
 def test_best_turn_reads_the_turns_and_needs_a_clear_win() -> None:
     readings = {0: reading(UPSIDE_DOWN, 95.0), 90: reading(UPRIGHT, vertical=True), 180: reading(UPRIGHT)}
     assert turns.best_turn(0, readings[0], lambda turn: readings.get(turn, [])) == 180
