@@ -88,6 +88,11 @@ class MetaTx(VersionTx, InlineTx):
         old = self._c.execute(
             "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (info.bucket, info.key)
         ).fetchone()
+        self.write_object(info, md5_hex)
+        return None if old is None else str(old["blob_id"])
+
+    def write_object(self, info: ObjectInfo, md5_hex: str) -> None:
+        """Insert or replace, for a caller that already knows what the row replaces (`put_state`)."""
         self._c.execute(
             f"INSERT OR REPLACE INTO objects ({OBJECT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -108,7 +113,6 @@ class MetaTx(VersionTx, InlineTx):
                 dump_tags(info.tags),
             ),
         )
-        return None if old is None else str(old["blob_id"])
 
     def delete_object(self, bucket: str, key: str) -> str | None:
         row = self._c.execute(

@@ -105,20 +105,21 @@ class SqliteStore(StoreCore):
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """Consumes `staged` whatever happens (published, or removed on error)."""
-        return self._publish_and_write(staged, self._put_write(bucket, key, staged, new))
+        return self._publish_and_write(staged, self._put_write(bucket, key, staged, new), refuses_first=True)
 
     async def put_object_async(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """`put_object` for a body held in memory (`staged.data`), awaited without a worker thread."""
-        return await self._write_inline(staged, self._put_write(bucket, key, staged, new))
+        return await self._write_inline(staged, self._put_write(bucket, key, staged, new), refuses_first=True)
 
     def _put_write(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> Write[ObjectInfo]:
         info = self._info(bucket, key, new, staged.size, quote_etag(staged.md5_hex), staged.crc64, staged.sha256_hex)
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> ObjectInfo:
-            exists, versioning = tx.bucket_versioning(bucket)
+            # Refuses (NoSuchBucket) before it changes anything: run with `refuses_first` (commit.py).
+            exists, versioning, current_blob = tx.put_state(bucket, key)
             if not exists:
                 raise no_such_bucket(bucket)
-            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id, versioning)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id, versioning, current_blob)
             dropped.extend(b for b in old if b)
             return new_info
 
