@@ -207,6 +207,12 @@ def check_fields(fields: Mapping[str, str]) -> dict[str, str]:
 def parse_authorization(value: str) -> dict[str, str]:
     """Split `q-sign-algorithm=sha1&q-ak=…&…&q-signature=…` into its q-* fields (unknown fields are
     dropped). Raises AccessDenied (403) on a malformed value."""
+    fields = _exact_fields(value)
+    return check_fields(_any_fields(value) if fields is None else fields)
+
+
+def _any_fields(value: str) -> dict[str, str]:
+    """The q-* fields of a value in any spelling the server accepts (blanks, any case, any order, extras)."""
     fields: dict[str, str] = {}
     for part in value.split("&"):
         name, sep, field_value = part.partition("=")
@@ -219,4 +225,22 @@ def parse_authorization(value: str) -> dict[str, str]:
             if name in fields:
                 raise CosError("AccessDenied", f"Authorization has {name} twice")
             fields[name] = field_value.strip()
-    return check_fields(fields)
+    return fields
+
+
+def _exact_fields(value: str) -> dict[str, str] | None:
+    """The fields of a value spelled exactly as every SDK writes it: the seven fields in `AUTH_FIELDS`
+    order, lower-case names, no blanks, no extras: one split and a prefix check per field instead of the
+    general loop (`_any_fields` gives the same dict for it). None for any other spelling."""
+    parts = value.split("&")
+    if len(parts) != len(AUTH_FIELDS):
+        return None
+    fields: dict[str, str] = {}
+    for name, part in zip(AUTH_FIELDS, parts, strict=True):
+        if not part.startswith(name) or part[len(name) : len(name) + 1] != "=":
+            return None
+        field_value = part[len(name) + 1 :]
+        if field_value != field_value.strip():
+            return None
+        fields[name] = field_value
+    return fields

@@ -11,6 +11,7 @@ import hmac
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cos_ocr_emulator.auth import signing
 from cos_ocr_emulator.config import KeyPair, Settings
@@ -223,8 +224,10 @@ def _candidates(
                     yield signing.string_to_sign(sts_time, hs), hs
 
 
-def _listed(value: str) -> list[str]:
+@lru_cache(maxsize=256)
+def _listed(value: str) -> tuple[str, ...]:
     # Go repeats a name once per value (`a;a`); one entry per name is enough since all values are signed.
+    # Cached: a client sends the same few lists (`host`, `content-length;content-md5;host`) again and again.
     if not value:
-        return []
-    return list(dict.fromkeys(part.strip().lower() for part in value.split(";") if part.strip()))
+        return ()
+    return tuple(dict.fromkeys(part.strip().lower() for part in value.split(";") if part.strip()))
