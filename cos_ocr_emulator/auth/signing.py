@@ -109,7 +109,27 @@ def signature(secret_key: str, key_time: str, http_string: str, *, sign_time: st
 
 def sign(secret_key: str, key_time: str, string_to_sign: str) -> str:
     """HMAC-SHA1 keyed by the 40 hex chars of SignKey (from key_time) over a StringToSign."""
-    return hmac.digest(sign_key(secret_key, key_time).encode("ascii"), utf8(string_to_sign), "sha1").hex()
+    inner_pad, outer_pad = _keyed(secret_key, key_time)
+    inner = inner_pad.copy()
+    inner.update(utf8(string_to_sign))
+    outer = outer_pad.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def _keyed(secret_key: str, key_time: str) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """HMAC (RFC 2104) with SignKey, its two padded key blocks hashed once per (secret, window): each
+    request then costs two SHA-1 copies and updates instead of a keyed HMAC set up from scratch (about
+    a third of the time; the vectors in tests/vectors pin the result)."""
+    key = sign_key(secret_key, key_time).encode("ascii").ljust(_SHA1_BLOCK, b"\0")  # 40 bytes: never hashed first
+    return (
+        hashlib.sha1(bytes(b ^ 0x36 for b in key)),
+        hashlib.sha1(bytes(b ^ 0x5C for b in key)),
+    )
+
+
+_SHA1_BLOCK = 64
 
 
 def authorization_fields(
