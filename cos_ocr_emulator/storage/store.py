@@ -35,7 +35,6 @@ from cos_ocr_emulator.storage.plumbing import StoreCore, quote_etag
 from cos_ocr_emulator.storage.rows import dump_tags, to_dt
 from cos_ocr_emulator.storage.versions import install, list_versions, lookup, remove
 
-_CONFIGS_CACHED = 4096  # bucket configuration lookups kept (documents and known absences)
 _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk-bound
 
 
@@ -72,19 +71,15 @@ class SqliteStore(StoreCore):
 
     # --- bucket configuration documents -------------------------------------------------------
     def get_bucket_config(self, bucket: str, name: str) -> str | None:
-        # Asked on every PUT (encryption), from memory once read (MetaDB.configs). A document can only
-        # exist while its bucket does, so the bucket is looked up only when there is none.
-        cache = self._db.configs  # taken before the read: see MetaDB.configs
-        key = (bucket, name)
-        if key in cache:
-            return cache[key]
+        # Asked on every PUT (encryption): from memory once read (readcache.py).
+        return self._reads.config(bucket, name, lambda: self._load_config(bucket, name))
+
+    def _load_config(self, bucket: str, name: str) -> str | None:
+        # A document can only exist while its bucket does, so the bucket is looked up only when there is none.
         with self._db.single() as tx:
             document = tx.get_config(bucket, name)
             if document is None:
                 self._bucket(tx, bucket)  # NoSuchBucket is not cached
-        if len(cache) >= _CONFIGS_CACHED:
-            cache.clear()
-        cache[key] = document
         return document
 
     def bucket_configs(self, bucket: str) -> dict[str, str]:

@@ -50,7 +50,7 @@ class VersionTx:
     """SQL for `object_versions` and `bucket_configs`; mixed into `MetaTx` (one connection, one transaction)."""
 
     _c: sqlite3.Connection
-    configs_changed = False  # set by the statements that change bucket_configs (MetaDB's config cache)
+    configs_changed = False  # set by the statements that change bucket_configs (readcache.py)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
