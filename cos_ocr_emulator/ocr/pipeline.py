@@ -1,11 +1,13 @@
 """`OcrService`: the one entry point of the HTTP handler, bytes + OcrRequest -> OcrResult.
 
 Steps, all on an OCR worker thread (never on the event loop; at most `ocr_workers` at once), within
-`ocr_timeout` seconds: limits and decoding (image.py) -> a photographed page's paper found on a
-thumbnail (paper.py) -> a big page scaled to its text size (resolution.py), and only then its table painted ->
-orientation (OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew
-(orient.py) -> the type's resolution and pixel filters -> Tesseract (engine/) -> boxes mapped back
-to the original image.
+`ocr_timeout` seconds: limits and decoding (image.py) -> a big page scaled to its text size
+(resolution.py), with its paper found on a thumbnail and its table painted after the downscale
+(paper.py) -> orientation (a turned page guessed from ink projections in general/efficient/fast, projection.py;
+OSD, or readings of the quarter turns when OSD is unsure, turns.py) and residual skew (orient.py)
+-> the type's resolution and pixel filters -> Tesseract (engine/) -> boxes mapped back to the
+original image. A photographed page of ordinary size is painted and read again only when the
+reading as it is does not look upright.
 
 The five API types are different trade-offs, not aliases (docs/ocr-types.md has the table):
 - general: deskew beyond 1°, grayscale, automatic segmentation (PSM 3); the page is read upright
@@ -39,10 +41,10 @@ from PIL import Image
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.errors import CosError
+from cos_ocr_emulator.ocr import auto, languages, orient, paper, projection, resolution, turns
 from cos_ocr_emulator.ocr import image as imaging
-from cos_ocr_emulator.ocr import languages, orient, paper, resolution, turns
 from cos_ocr_emulator.ocr.engine import EngineTimeout, OcrEngine, RawLine, RecognitionPlan, create_engine
-from cos_ocr_emulator.ocr.lines import build_lines, cjk_language
+from cos_ocr_emulator.ocr.lines import build_lines
 from cos_ocr_emulator.ocr.request import PDF_TYPES, OcrRequest
 from cos_ocr_emulator.ocr.result import OcrResult
 from cos_ocr_emulator.ocr.workers import Overdue, Workers
@@ -70,6 +72,10 @@ class Profile:
     retry_below: float = 70.0
     # Read the page as it is first and run OSD only if that reading does not look upright.
     upright_first: bool = False
+    # Paint the table around a photographed page before the first reading, not only when the page
+    # read as it is does not look upright: handwriting's binarization turns a table into a field of
+    # noise that costs seconds to read (receipt_grey.jpg: 1.3 s for nothing, 0.4 s painted).
+    isolate_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,9 @@ PROFILES = {
     "accurate": Profile(osd=True, min_skew=0.1, upscale=True, retry={"thresholding_method": "1"}, retry_below=101),
     "efficient": Profile(osd=False, min_skew=None, max_side=2400),
     "fast": Profile(osd=False, min_skew=None, max_side=1600, psm=UNIFORM_BLOCK),
-    "handwriting": Profile(osd=True, min_skew=0.3, mode="handwriting", psm=UNIFORM_BLOCK, retry={}, retry_gray=True),
+    "handwriting": Profile(
+        osd=True, min_skew=0.3, mode="handwriting", psm=UNIFORM_BLOCK, retry={}, retry_gray=True, isolate_first=True
+    ),
 }
 
 
@@ -156,24 +164,52 @@ class OcrService:
             # Tesseract's readings swing with that (handwriting.jpg in accurate: CER 0.167 -> 0.205;
             # photo_en.jpg in accurate: Leptonica's Otsu pass read text instead of nothing, +0.1 s).
             page = page.convert("L")
-        # Where the paper is, is found on a thumbnail; the table is painted only after a big photo
-        # has been scaled down (to its text size, and at once to the type's page size).
-        found_paper = paper.find_paper(page)
+        # A big photo's paper is found at once, on a thumbnail: its line height is measured with the
+        # table painted, and the table is painted only after the page has been scaled down.
+        eager = max(page.size) > resolution.DOWNSCALE_PAGES_ABOVE or profile.isolate_first
+        found_paper = paper.find_paper(page) if eager else None
         prescale, skew = resolution.prescale(page, found_paper)
         if profile.max_side is not None:
             prescale = min(prescale, imaging.downscale_factor(page, profile.max_side))
         page = imaging.resize(page, prescale)
         if found_paper is not None:
             page = paper.paint_table(page, found_paper)
+        attempt = self._orient_and_read(page, job, skew)
+        if not eager and not turns.looks_upright(attempt.raw):
+            # A page of ordinary size is read as it is first: painting the table costs Tesseract
+            # time on every photo whose paper it already tells from the table (photo_en.jpg: +20%),
+            # and is needed only where Otsu splits table from paper and the page reads as nothing
+            # or as junk (a receipt on a wooden table).
+            found_paper = paper.find_paper(page)
+            if found_paper is not None:
+                isolated = self._orient_and_read(paper.paint_table(page, found_paper), job, None)
+                if turns.score(isolated.raw) > turns.score(attempt.raw):
+                    attempt = isolated
+        return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
+
+    def _orient_and_read(self, page: Image.Image, job: _Job, skew: float | None) -> _Attempt:
+        """Find the quarter turn (OSD, or readings of the turns when OSD is unsure) and read the page."""
         job.remaining()
+        profile, code, limit = job.profile, job.req.language_type, job.timeout
         has_osd = "osd" in languages.installed_languages()
         attempt: _Attempt | None = None
+        if (profile.upright_first or not profile.osd) and code != "auto":
+            # general, efficient and fast read the page as it is first. A page whose ink plainly
+            # says it is turned (a few ms of projections) is read turned first instead, and kept if
+            # that reading looks upright: no reading of garbage, no OSD.
+            likely = projection.likely_turn(page.convert("L"))
+            tries = () if likely is None else (likely, (likely + 180) % 360) if likely != 180 else (180,)
+            for turn in tries:
+                attempt = self._attempt(page, turn, None, job)
+                if turns.looks_upright(attempt.raw):
+                    return attempt
+            attempt = None
         if profile.upright_first and code != "auto" and has_osd:
             # Most pages are upright: read them as they are and pay for OSD (~0.2-0.4 s on a dense
             # page) only when the reading says otherwise.
             attempt = self._attempt(page, 0, None, job, skew=skew)
             if turns.looks_upright(attempt.raw):
-                return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
+                return attempt
         found = None
         if (profile.osd or code == "auto") and has_osd:
             with _engine_errors(limit):
@@ -208,7 +244,7 @@ class OcrService:
             # at all; only then is the skew measured and the page read once more, straightened.
             tilted = replace(job, profile=replace(profile, min_skew=RESCUE_MIN_SKEW))
             attempt = self._attempt(page, int(attempt.angle), script, tilted)
-        return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
+        return attempt
 
     def _cheap_readers(
         self, page: Image.Image, current: int, code: str, job: _Job
@@ -249,6 +285,10 @@ class OcrService:
             if skew is None:
                 skew = orient.estimate_skew(page.convert("L"))
             if abs(skew) >= profile.min_skew:
+                if profile.mode == "handwriting" and not self.engine.wants_colour:
+                    # Binarized next anyway: a third of the pixels to resample. The other types keep
+                    # the colours (resampled grey, handwriting.jpg in accurate reads at CER 0.205, not 0.167).
+                    page = page.convert("L")
                 step, page = resolution.rotate(page, skew)
                 to_corrected = to_corrected.then(step)
                 angle += skew  # Angel is what was corrected, so it agrees with ItemPolygon
@@ -298,7 +338,7 @@ class OcrService:
         with _engine_errors(job.timeout):
             code = req.language_type
             if code == "auto":
-                code, raw = self._read_auto(page, script, script_confidence, lambda langs: recognize(
+                code, raw = auto.read_auto(script, script_confidence, lambda langs: recognize(
                     langs, dict(profile.variables), page))  # fmt: skip
             else:
                 raw = recognize(languages.tesseract_languages(code), dict(profile.variables), page)
@@ -313,34 +353,6 @@ class OcrService:
                 if _score(second) > _score(raw):
                     raw = second
         return code, raw
-
-    def _read_auto(
-        self, page: Image.Image, script: str | None, script_confidence: float, read: Callable[[str], list[RawLine]]
-    ) -> tuple[str, list[RawLine]]:
-        """language-type=auto: the language from the script of the characters read, OSD as a hint.
-
-        OSD alone misnames short CJK text (a Chinese receipt with digits comes back as Cyrillic or
-        Japanese). So unless OSD is sure of a non-CJK script, the page is first read with the CJK
-        models together, and the characters decide: kana means Japanese, Hangul Korean, Han alone
-        Chinese. Latin text is then told apart by stop words (`languages.guess_latin`).
-        """
-        code = languages.for_script(script)
-        if script_confidence < AUTO_SURE_SCRIPT or code in CJK_CODES or script is None:
-            probe = read(languages.tesseract_languages("mix"))
-            decided = cjk_language(probe)
-            if decided is not None:
-                return decided, read(languages.tesseract_languages(decided))
-            if code in CJK_CODES or script_confidence < AUTO_SURE_SCRIPT:
-                code = None  # the characters are not CJK: treat the page as Latin
-        if code is not None:
-            languages.require_installed(languages.tesseract_languages(code), code)
-            return code, read(languages.tesseract_languages(code))
-        raw = read("eng")
-        guess = languages.guess_latin(" ".join(w.text for line in raw for w in line.words))
-        if guess is None:
-            return "zh", raw if "chi_sim" not in languages.installed_languages() else read("chi_sim+eng")
-        languages.require_installed(languages.tesseract_languages(guess), guess)
-        return guess, read(languages.tesseract_languages(guess))
 
     def health(self) -> dict[str, Any]:
         """What /_emulator/health shows about OCR."""
@@ -366,10 +378,6 @@ class OcrService:
         """Stop taking jobs, fail the queued ones, release idle Tesseract instances."""
         self._threads.close()
         self.engine.close()
-
-
-AUTO_SURE_SCRIPT = 3.0  # OSD script confidence above which auto trusts a non-CJK script outright
-CJK_CODES = {"zh", "jap", "kor"}
 
 
 @contextmanager

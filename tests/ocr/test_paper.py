@@ -5,6 +5,7 @@ images the pipeline hands on, never through timing."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from PIL import Image
 
 from cos_ocr_emulator.config import Settings
 from cos_ocr_emulator.ocr import image as imaging
-from cos_ocr_emulator.ocr import orient, paper
+from cos_ocr_emulator.ocr import orient, paper, projection
 from cos_ocr_emulator.ocr.pipeline import OcrService
 from cos_ocr_emulator.ocr.request import OcrRequest
 from fixtures.manifest import Fixture, cer
@@ -90,16 +91,38 @@ def test_a_white_bordered_page_is_never_painted(spy: Spy, service: OcrService, m
     assert spy["paint"] == []
 
 
-def test_a_photo_on_a_table_is_painted_and_deskewed(
+def test_a_photo_that_reads_as_it_is_is_not_painted(
     spy: Spy, service: OcrService, manifest: dict[str, Fixture]
 ) -> None:
+    # photo_en.jpg: Tesseract already tells its paper from the table; painting would only cost time.
     fx = manifest["photo_en.jpg"]
+    for kind in ("general", "accurate", "efficient", "fast"):
+        result = service.recognize_sync(fx.data(), OcrRequest(type=kind))
+        assert fx.text is not None and cer(result.text, fx.text) <= 0.02, (kind, result.text)
+    assert spy["paint"] == []
+
+
+def test_a_photo_that_reads_as_nothing_is_painted_and_deskewed(
+    spy: Spy, service: OcrService, manifest: dict[str, Fixture]
+) -> None:
+    fx = manifest["receipt_wood.jpg"]  # read as it is, a receipt on a wooden table comes back empty
     result = service.recognize_sync(fx.data(), OcrRequest(type="general"))
     # A page of ordinary size keeps its colours until it is read (pipeline.recognize_sync says why).
-    assert spy["paint"] == [("RGB", (1000, 700))]
-    assert [mode for mode, _ in spy["rotate"]] == ["RGB"]  # the 2.5° deskew
-    assert result.angle == pytest.approx(2.5, abs=0.3)
-    assert fx.text is not None and cer(result.text, fx.text) <= 0.01, result.text
+    assert spy["paint"] == [("RGB", (900, 1000))]
+    assert [mode for mode, _ in spy["rotate"]][-1] == "RGB"
+    assert result.angle == pytest.approx(353.0, abs=0.5)
+    assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
+
+
+def test_handwriting_paints_the_table_before_its_first_reading(
+    spy: Spy, service: OcrService, manifest: dict[str, Fixture]
+) -> None:
+    # Its binarization turns a table into noise that costs seconds to read: no reading as it is first.
+    fx = manifest["receipt_grey.jpg"]
+    result = service.recognize_sync(fx.data(), OcrRequest(type="handwriting"))
+    assert spy["paint"] == [("RGB", (900, 1000))]
+    assert [mode for mode, _ in spy["rotate"]] == ["L"]  # binarized next: deskewed in grey
+    assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
 
 
 @pytest.mark.parametrize("kind", ["general", "efficient", "fast"])
@@ -120,12 +143,8 @@ def test_a_big_photo_is_painted_and_rotated_only_after_the_downscale(
         assert result.angle == pytest.approx(3.0, abs=0.3)  # the skew measured on the small copy was applied
 
 
-@pytest.mark.parametrize("kind", ["efficient", "fast"])
-def test_a_turned_page_in_efficient_and_fast_asks_osd_before_reading_the_turns(
-    kind: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # On a full page OSD is sure, so the page is read twice (as sent, then turned) instead of also
-    # reading a band of it in each of the four turns (seconds in fast's one-block mode).
+def _sizes_read(service: OcrService, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The sizes of the images the engine reads (and still reads them)."""
     sizes: list[tuple[int, int]] = []
     real = service.engine.recognize
 
@@ -134,8 +153,39 @@ def test_a_turned_page_in_efficient_and_fast_asks_osd_before_reading_the_turns(
         return real(image, plan)
 
     monkeypatch.setattr(service.engine, "recognize", recognize)
-    fx = manifest["rot90_en.png"]
+    return sizes
+
+
+@pytest.mark.parametrize("name", ["rot90_en.png", "rot180_en.png"])
+@pytest.mark.parametrize("kind", ["general", "efficient", "fast"])
+def test_a_page_whose_ink_plainly_says_it_is_turned_is_read_turned_at_once(
+    kind: str, name: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The projections name the turn, the one reading confirms it: no reading of garbage, no OSD.
+    sizes = _sizes_read(service, monkeypatch)
+    monkeypatch.setattr(service.engine, "detect_orientation", lambda *a, **k: pytest.fail("OSD was asked"))
+    fx = manifest[name]
     result = service.recognize_sync(fx.data(), OcrRequest(type=kind))
+    assert result.angle == fx.extra["angle"]
+    assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
+    assert sizes == [(1000, 760)]
+
+
+@pytest.mark.parametrize("kind", ["efficient", "fast"])
+def test_a_turned_page_in_efficient_and_fast_asks_osd_before_reading_the_turns(
+    kind: str, service: OcrService, manifest: dict[str, Fixture], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Three narrow columns with rules, turned: the projections do not call it (tests/ocr/
+    # test_projection.py), OSD is sure, so the page is read twice (as sent, then turned) instead of
+    # also reading a band of it in each of the four turns (seconds in fast's one-block mode).
+    fx = manifest["cols3_gutter1_rule.png"]
+    upright = Image.open(io.BytesIO(fx.data()))
+    turned = upright.rotate(-90, expand=True, fillcolor=255)
+    assert projection.likely_turn(turned.convert("L")) is None  # the case this test is about
+    data = io.BytesIO()
+    turned.save(data, format="PNG")
+    sizes = _sizes_read(service, monkeypatch)
+    result = service.recognize_sync(data.getvalue(), OcrRequest(type=kind))
     assert result.angle == 90.0
     assert fx.text is not None and cer(result.text, fx.text) <= 0.02, result.text
-    assert sizes == [(760, 1000), (1000, 760)]
+    assert sizes == [turned.size, upright.size]
