@@ -16,7 +16,13 @@ is written however the request ends (`release`), before anything else can be wri
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Protocol
+
+
+class _Cycle(Protocol):
+    """uvicorn's request cycle, as far as it matters here: it writes through this attribute."""
+
+    transport: object
 
 
 class Coalesce:
@@ -25,10 +31,10 @@ class Coalesce:
     __slots__ = ("_cycle", "_head", "_holding", "_transport")
 
     def __init__(self, send: object) -> None:
-        cycle = getattr(send, "__self__", None)
+        cycle: _Cycle | None = getattr(send, "__self__", None)
         transport = getattr(cycle, "transport", None)
-        self._cycle: Any = cycle if isinstance(transport, asyncio.Transport) else None
-        self._transport: asyncio.Transport | None = transport if self._cycle is not None else None
+        self._cycle = cycle if isinstance(transport, asyncio.Transport) else None
+        self._transport = transport if isinstance(transport, asyncio.Transport) else None
         self._holding = False
         self._head = b""
 
@@ -53,7 +59,7 @@ class Coalesce:
             transport.write(head)
 
     def _stand_down(self) -> asyncio.Transport:
-        assert self._transport is not None
+        assert self._cycle is not None and self._transport is not None
         self._holding = False
         self._cycle.transport = self._transport  # from now on the cycle writes directly again
         return self._transport
