@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cos_ocr_emulator.accesslog import log_request
 from cos_ocr_emulator.addressing import is_admin
 from cos_ocr_emulator.asgi import ClientDisconnected, ConnectionCut, absolute_form, header
-from cos_ocr_emulator.cork import Cork
+from cos_ocr_emulator.coalesce import Coalesce
 from cos_ocr_emulator.cos_app import CosApp
 from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.record import STATUS_CLIENT_GONE, RequestRecord
@@ -59,8 +59,8 @@ def finalize_headers(raw: list[tuple[bytes, bytes]], record: RequestRecord, date
 
 
 def has_body(method: str, status: int, raw: list[tuple[bytes, bytes]]) -> bool:
-    """Whether body bytes follow the head. Corking pays only then: a head alone (a PUT's 200, HEAD, 204,
-    304) leaves in one segment anyway, and corking it would add two system calls and nothing else."""
+    """Whether body bytes follow the head. Only then is the head held for the body's write (coalesce.py):
+    a head alone (a PUT's 200, HEAD, 204, 304) is one write already, and holding it would only delay it."""
     return method != "HEAD" and status not in (204, 304) and (b"content-length", b"0") not in raw
 
 
@@ -125,7 +125,7 @@ class Edge:
         transport = getattr(getattr(send, "__self__", None), "transport", None)
         record.transport = transport if isinstance(transport, asyncio.Transport) else None
         record.admin = is_admin(record.host, record.path)
-        cork = Cork(record.transport)  # head and body of a small answer in one segment (cork.py)
+        coalesce = Coalesce(send)  # head and body of a small answer in one write (coalesce.py)
 
         async def edge_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -134,14 +134,11 @@ class Edge:
                 raw = message.get("headers", [])
                 message["headers"] = finalize_headers(list(raw), record, date)
                 if has_body(scope["method"], record.status, raw):
-                    cork.close()
+                    coalesce.hold()
             elif message["type"] == "http.response.body" and not message.get("more_body"):
                 # Journal before the last byte leaves: a client that has its answer can already read
                 # its entry from /_emulator/requests.
                 record.finish()
-                await send(message)
-                cork.open()
-                return
             await send(message)
 
         try:
@@ -155,12 +152,14 @@ class Edge:
         except ConnectionCut:
             pass
         except CosError as exc:
+            coalesce.release()  # a head already sent goes out before the connection may be cut
             await self._answer(exc, record, scope, edge_send)
         except Exception as exc:
             log.exception("request %s: unexpected %s: %s", record.request_id, type(exc).__name__, exc)
+            coalesce.release()
             await self._answer(CosError("InternalError"), record, scope, edge_send)
         finally:
-            cork.open()
+            coalesce.release()
             record.finish()
 
     async def _answer(self, error: CosError, record: RequestRecord, scope: Scope, send: Send) -> None:

@@ -32,6 +32,8 @@ _REQUIRED = ("q-sign-algorithm", "q-ak", "q-sign-time", "q-key-time", "q-signatu
 # Bounded digit counts: Python's int() refuses >4300 digits, and no real clock needs more than 15.
 _TIME_RE = re.compile(r"(\d{1,15});(\d{1,15})", re.ASCII)
 _UNRESERVED = re.compile(r"[A-Za-z0-9\-_.~]*", re.ASCII)
+# The Authorization value as the SDKs spell it (`_exact_fields`); a value with a blank or '&' in it does not match.
+_EXACT = re.compile("&".join(f"{re.escape(name)}=([^&\\s]*)" for name in AUTH_FIELDS))
 
 
 def utf8(s: str) -> bytes:
@@ -75,10 +77,10 @@ def canonical_line(pairs: Pairs, *, names_encoded: bool = False) -> str:
     their signed form (as listed in q-url-param-list / q-header-list) and are used verbatim."""
     if not pairs:  # nothing listed (most q-url-param-lists)
         return ""
-    items = pairs.items() if isinstance(pairs, Mapping) else pairs
-    encoded = [(name if names_encoded else cos_quote(name).lower(), value) for name, value in items]
+    items = pairs if isinstance(pairs, list) else pairs.items() if isinstance(pairs, Mapping) else pairs
+    encoded = list(items) if names_encoded else [(cos_quote(name).lower(), value) for name, value in items]
     encoded.sort()
-    return "&".join(f"{name}={cos_quote(value)}" for name, value in encoded)
+    return "&".join([f"{name}={cos_quote(value)}" for name, value in encoded])
 
 
 def signed_names(pairs: Pairs) -> str:
@@ -109,7 +111,27 @@ def signature(secret_key: str, key_time: str, http_string: str, *, sign_time: st
 
 def sign(secret_key: str, key_time: str, string_to_sign: str) -> str:
     """HMAC-SHA1 keyed by the 40 hex chars of SignKey (from key_time) over a StringToSign."""
-    return hmac.digest(sign_key(secret_key, key_time).encode("ascii"), utf8(string_to_sign), "sha1").hex()
+    inner_pad, outer_pad = _keyed(secret_key, key_time)
+    inner = inner_pad.copy()
+    inner.update(utf8(string_to_sign))
+    outer = outer_pad.copy()
+    outer.update(inner.digest())
+    return outer.hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def _keyed(secret_key: str, key_time: str) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """HMAC (RFC 2104) with SignKey, its two padded key blocks hashed once per (secret, window): each
+    request then costs two SHA-1 copies and updates instead of a keyed HMAC set up from scratch (about
+    a third of the time; the vectors in tests/vectors pin the result)."""
+    key = sign_key(secret_key, key_time).encode("ascii").ljust(_SHA1_BLOCK, b"\0")  # 40 bytes: never hashed first
+    return (
+        hashlib.sha1(bytes(b ^ 0x36 for b in key)),
+        hashlib.sha1(bytes(b ^ 0x5C for b in key)),
+    )
+
+
+_SHA1_BLOCK = 64
 
 
 def authorization_fields(
@@ -207,6 +229,12 @@ def check_fields(fields: Mapping[str, str]) -> dict[str, str]:
 def parse_authorization(value: str) -> dict[str, str]:
     """Split `q-sign-algorithm=sha1&q-ak=…&…&q-signature=…` into its q-* fields (unknown fields are
     dropped). Raises AccessDenied (403) on a malformed value."""
+    fields = _exact_fields(value)
+    return check_fields(_any_fields(value) if fields is None else fields)
+
+
+def _any_fields(value: str) -> dict[str, str]:
+    """The q-* fields of a value in any spelling the server accepts (blanks, any case, any order, extras)."""
     fields: dict[str, str] = {}
     for part in value.split("&"):
         name, sep, field_value = part.partition("=")
@@ -219,4 +247,12 @@ def parse_authorization(value: str) -> dict[str, str]:
             if name in fields:
                 raise CosError("AccessDenied", f"Authorization has {name} twice")
             fields[name] = field_value.strip()
-    return check_fields(fields)
+    return fields
+
+
+def _exact_fields(value: str) -> dict[str, str] | None:
+    """The fields of a value spelled exactly as every SDK writes it: the seven fields in `AUTH_FIELDS`
+    order, lower-case names, no blanks, no extras: one regular-expression match instead of the general
+    loop (`_any_fields` gives the same dict for it). None for any other spelling."""
+    match = _EXACT.fullmatch(value)
+    return None if match is None else dict(zip(AUTH_FIELDS, match.groups(), strict=True))

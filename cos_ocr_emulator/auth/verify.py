@@ -8,9 +8,12 @@ the client listed in q-url-param-list / q-header-list (docs/wire-compat.md §3.2
 from __future__ import annotations
 
 import hmac
+import itertools
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from cos_ocr_emulator.auth import signing
 from cos_ocr_emulator.config import KeyPair, Settings
@@ -79,16 +82,15 @@ def authenticate(
     principal = Principal(key.secret_id, key)
 
     wanted = signing.utf8(fields["q-signature"].lower())
-    first_sts = first_hs = ""
-    # Variants are built one at a time: a well-formed request matches the first, canonical one.
-    for n, (sts, hs) in enumerate(_candidates(req, fields, query)):
-        if n == 0:
-            first_sts, first_hs = sts, hs
-            log.debug("canonical string %r; string to sign %r", first_hs, first_sts)
-        got = signing.sign(key.secret_key, fields["q-key-time"], sts)
-        if hmac.compare_digest(got.encode("ascii"), wanted):
-            if n:
-                log.debug("signature matched a variant: canonical string %r; string to sign %r", hs, sts)
+    signed = _signed_parts(req, fields, query)
+    # A well-formed request matches the canonical candidate, built directly; the variants only after.
+    first_sts, first_hs = _candidate(req, signed, fields["q-sign-time"], (req.paths or ("/",))[0], req.host)
+    log.debug("canonical string %r; string to sign %r", first_hs, first_sts)
+    if _matches(key, fields, first_sts, wanted):
+        return AuthOutcome(principal, verdict, first_sts, first_hs)
+    for sts, hs in itertools.islice(_candidates(req, fields, signed), 1, None):  # the first is the canonical
+        if _matches(key, fields, sts, wanted):
+            log.debug("signature matched a variant: canonical string %r; string to sign %r", hs, sts)
             return AuthOutcome(principal, verdict, sts, hs)
 
     if settings.auth_mode == "warn":
@@ -187,44 +189,63 @@ def _header_value(headers: Mapping[str, str], name: str) -> str:
     return next((v for n, v in headers.items() if signing.cos_quote(n).lower() == name), "")
 
 
-def _candidates(
-    req: SignedRequest, fields: Mapping[str, str], query: Sequence[tuple[str, str]]
-) -> Iterator[tuple[str, str]]:
-    """(StringToSign, HttpString) for every path x host x time variant,
-    the canonical one (first path, Host as received, q-sign-time) first, each built when asked for."""
-    param_names = _listed(fields["q-url-param-list"])
-    header_names = _listed(fields["q-header-list"])
+class _Signed(NamedTuple):
+    """What the client listed, resolved against the request: the same for every candidate."""
+
+    params_line: str  # the canonical q-url-param-list line
+    others: list[tuple[str, str]]  # listed headers but Host, (encoded name, value)
+    host_signed: bool
+
+
+def _signed_parts(req: SignedRequest, fields: Mapping[str, str], query: Sequence[tuple[str, str]]) -> _Signed:
     params: list[tuple[str, str]] = []
-    for name in param_names:
+    for name in _listed(fields["q-url-param-list"]):
         # canonical_line sorts a repeated name's values, as Go signs them (§3.1).
         values = [v for n, v in query if signing.cos_quote(n).lower() == name]
         params += [(name, v) for v in values] or [(name, "")]
-    params_line = signing.canonical_line(params, names_encoded=True)
-
-    signed_host = "host" in header_names
+    header_names = _listed(fields["q-header-list"])
     others = [(name, _header_value(req.headers, name)) for name in header_names if name != "host"]
+    return _Signed(signing.canonical_line(params, names_encoded=True), others, "host" in header_names)
+
+
+def _header_line(signed: _Signed, host: str) -> str:
+    pairs = [*signed.others, ("host", host)] if signed.host_signed else signed.others
+    return signing.canonical_line(pairs, names_encoded=True)
+
+
+def _candidate(req: SignedRequest, signed: _Signed, sts_time: str, path: str, host: str) -> tuple[str, str]:
+    """(StringToSign, HttpString) for one time field, path and Host spelling."""
+    hs = signing.format_http_string(req.method, path, signed.params_line, _header_line(signed, host))
+    return signing.string_to_sign(sts_time, hs), hs
+
+
+def _matches(key: KeyPair, fields: Mapping[str, str], sts: str, wanted: bytes) -> bool:
+    got = signing.sign(key.secret_key, fields["q-key-time"], sts)
+    return hmac.compare_digest(got.encode("ascii"), wanted)
+
+
+def _candidates(req: SignedRequest, fields: Mapping[str, str], signed: _Signed) -> Iterator[tuple[str, str]]:
+    """(StringToSign, HttpString) for every path x host x time variant,
+    the canonical one (first path, Host as received, q-sign-time) first, each built when asked for."""
     lines: dict[str, str] = {}  # host spelling -> canonical header line, built on first use
-
-    def header_line(host: str) -> str:
-        if host not in lines:
-            pairs = [*others, ("host", host)] if signed_host else others
-            lines[host] = signing.canonical_line(pairs, names_encoded=True)
-        return lines[host]
-
     # SignKey always uses q-key-time; StringToSign uses q-sign-time (Python, Node) or q-key-time (Go).
     for sts_time in dict.fromkeys([fields["q-sign-time"], fields["q-key-time"]]):
         for path in req.paths or ("/",):
             seen: set[str] = set()
-            for host in _host_variants(req.host) if signed_host else (req.host,):
-                line = header_line(host)
+            for host in _host_variants(req.host) if signed.host_signed else (req.host,):
+                line = lines.get(host)
+                if line is None:
+                    line = lines[host] = _header_line(signed, host)
                 if line not in seen:
                     seen.add(line)
-                    hs = signing.format_http_string(req.method, path, params_line, line)
+                    hs = signing.format_http_string(req.method, path, signed.params_line, line)
                     yield signing.string_to_sign(sts_time, hs), hs
 
 
-def _listed(value: str) -> list[str]:
+@lru_cache(maxsize=256)
+def _listed(value: str) -> tuple[str, ...]:
     # Go repeats a name once per value (`a;a`); one entry per name is enough since all values are signed.
+    # Cached: a client sends the same few lists (`host`, `content-length;content-md5;host`) again and again.
     if not value:
-        return []
-    return list(dict.fromkeys(part.strip().lower() for part in value.split(";") if part.strip()))
+        return ()
+    return tuple(dict.fromkeys(part.strip().lower() for part in value.split(";") if part.strip()))

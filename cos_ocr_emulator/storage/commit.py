@@ -7,8 +7,12 @@ alongside everyone else's: `BlobDir.sync_staged`, `BlobDir.place`). The COMMIT i
 many clients write at once. Here commits are shared: a write is queued for one committer thread,
 which takes everything queued as one transaction, each write inside its own SAVEPOINT (a write that
 raises, e.g. NoSuchUpload, is rolled back alone and gets its own error). A small body travels with its
-write and is inserted in the same SAVEPOINT (storage/inline.py). One COMMIT makes the batch durable;
-inline bodies no row names any more are deleted inside it, blob files after it, under the writer lock.
+write and is inserted in the same SAVEPOINT, after the write (storage/inline.py). A write that refuses
+only before it changes anything (`refuses_first`: a PutObject checks its bucket, then writes) runs
+without a SAVEPOINT, two statements and two GIL hand-overs less: its refusal (a `CosError`) leaves
+nothing to undo, and any other exception from it fails the whole batch (each of its writes gets the
+error, none of it is committed). One COMMIT makes the batch durable; inline bodies no row names any
+more are deleted inside it, blob files after it, under the writer lock.
 
 A writer waits in one of two ways: a thread blocks on an event (`run`), a coroutine awaits a future
 (`run_async`: a small PUT needs no worker thread at all). Coroutine writes are handed to the committer
@@ -28,6 +32,7 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from cos_ocr_emulator.errors import CosError
 from cos_ocr_emulator.storage.blobs import BlobDir
 from cos_ocr_emulator.storage.meta import MetaDB, MetaTx
 
@@ -41,12 +46,13 @@ MAX_BATCH = 64  # a commit stops gathering queued hand-overs at this many writes
 
 
 class _Job(Generic[T]):
-    __slots__ = ("blob_id", "data", "dropped", "error", "event", "future", "loop", "result", "write")
+    __slots__ = ("blob_id", "data", "dropped", "error", "event", "future", "loop", "refuses_first", "result", "write")
 
-    def __init__(self, blob_id: str, write: Write[T], data: bytes | None) -> None:
+    def __init__(self, blob_id: str, write: Write[T], data: bytes | None, refuses_first: bool = False) -> None:
         self.blob_id = blob_id
         self.write = write
         self.data = data  # an inline body to insert with the write (None: the blob is a placed file)
+        self.refuses_first = refuses_first  # raises CosError only before its first change (no SAVEPOINT)
         self.dropped: list[str] = []
         self.result: T | None = None
         self.error: BaseException | None = None
@@ -82,22 +88,24 @@ class GroupCommit:
         self._thread = threading.Thread(target=self._serve, name="cos-emulator-commit", daemon=True)
         self._thread.start()
 
-    def run(self, blob_id: str, write: Write[T], data: bytes | None = None) -> T:
+    def run(self, blob_id: str, write: Write[T], data: bytes | None = None, *, refuses_first: bool = False) -> T:
         """Run `write` for the blob `blob_id` (placed as a file, or `data` to store inline) in a committed
         transaction; blocks until that transaction is durable. Raises what `write` raised (then nothing
-        it did is kept)."""
-        job: _Job[T] = _Job(blob_id, write, data)
+        it did is kept). `refuses_first`: the write raises `CosError` only before it changes anything."""
+        job: _Job[T] = _Job(blob_id, write, data, refuses_first)
         job.event = threading.Event()
         self._submit([job])  # type: ignore[list-item]  # the queue holds jobs of any result type
         job.event.wait()
         return job.outcome()
 
-    async def run_async(self, blob_id: str, write: Write[T], data: bytes | None = None) -> T:
+    async def run_async(
+        self, blob_id: str, write: Write[T], data: bytes | None = None, *, refuses_first: bool = False
+    ) -> T:
         """`run` for a coroutine: awaits the durable commit without occupying a thread. If the caller is
         cancelled the write still commits or fails on its own (as a write in a worker thread would); it
         was never acknowledged, and `_resolve` leaves the cancelled future alone."""
         loop = asyncio.get_running_loop()
-        job: _Job[T] = _Job(blob_id, write, data)
+        job: _Job[T] = _Job(blob_id, write, data, refuses_first)
         job.loop, job.future = loop, loop.create_future()
         pending = self._pending.get(loop)
         if pending is None:
@@ -187,6 +195,12 @@ class GroupCommit:
                         _apply(tx, batch[0])
                     else:
                         for job in batch:
+                            if job.refuses_first:
+                                try:
+                                    _apply(tx, job)
+                                except CosError as exc:  # refused before any change: nothing to undo
+                                    job.error, job.dropped = exc, []
+                                continue  # any other exception leaves the loop: the batch fails whole
                             try:
                                 with tx.savepoint():
                                     _apply(tx, job)
@@ -202,6 +216,7 @@ class GroupCommit:
 
 
 def _apply(tx: MetaTx, job: _Job[object]) -> None:
+    # The write first: a refusal then comes before any change, the body's insert included.
+    job.result = job.write(tx, job.blob_id, job.dropped)
     if job.data is not None:
         tx.put_inline(job.blob_id, job.data)
-    job.result = job.write(tx, job.blob_id, job.dropped)

@@ -88,6 +88,11 @@ class MetaTx(VersionTx, InlineTx):
         old = self._c.execute(
             "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (info.bucket, info.key)
         ).fetchone()
+        self.write_object(info, md5_hex)
+        return None if old is None else str(old["blob_id"])
+
+    def write_object(self, info: ObjectInfo, md5_hex: str) -> None:
+        """Insert or replace, for a caller that already knows what the row replaces (`put_state`)."""
         self._c.execute(
             f"INSERT OR REPLACE INTO objects ({OBJECT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -108,7 +113,6 @@ class MetaTx(VersionTx, InlineTx):
                 dump_tags(info.tags),
             ),
         )
-        return None if old is None else str(old["blob_id"])
 
     def delete_object(self, bucket: str, key: str) -> str | None:
         row = self._c.execute(
@@ -283,12 +287,9 @@ class MetaDB:
 
     def __init__(self, path: Path | None) -> None:
         self.lock = threading.RLock()  # re-entrant: the store nests a release inside a write
-        # Bucket configuration documents (encryption is asked by every PUT; ACL, CORS, policy often), by
-        # (bucket, name); None: the bucket has no such document. Filled by the store, replaced with an
-        # empty dict after any commit that changed a document or removed a bucket.
-        self.configs: dict[tuple[str, str], str | None] = {}
-        # Called with `buckets_changed` when a write transaction ends, committed or not (readcache.py).
-        self.after_write: list[Callable[[bool], None]] = []
+        # Called with (`buckets_changed`, `configs_changed`) when a write transaction ends, committed or
+        # not: the read cache drops what the transaction may have changed (readcache.py).
+        self.after_write: list[Callable[[bool, bool], None]] = []
         self._conn = _connect(path)
         if path is not None:
             mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
@@ -323,12 +324,10 @@ class MetaDB:
                 raise
             else:
                 conn.execute("COMMIT")
-                if tx.configs_changed:
-                    self.configs = {}  # a reader still filing into the old dict files into nothing
             finally:
                 if write:  # after the COMMIT: see readcache.py for why that order keeps caches coherent
                     for written in self.after_write:
-                        written(tx.buckets_changed)
+                        written(tx.buckets_changed, tx.configs_changed)
 
     @contextmanager
     def single(self) -> Iterator[MetaTx]:

@@ -128,18 +128,19 @@ class StoreCore:
                 files = tx.release(dropped)
             self._blobs.unlink_all(files)
 
-    def _publish_and_write(self, staged: StagedBody, write: Write[T]) -> T:
+    def _publish_and_write(self, staged: StagedBody, write: Write[T], *, refuses_first: bool = False) -> T:
         """Make `staged` durable and run `write(tx, blob_id, dropped)` in a group commit
         (storage/commit.py). A body held in memory is inserted inline in that same commit; a spooled one
-        is fsynced and placed first, in the caller's thread, alongside other writers' fsyncs."""
+        is fsynced and placed first, in the caller's thread, alongside other writers' fsyncs.
+        `refuses_first`: `write` raises CosError only before it changes anything (GroupCommit.run)."""
         if staged.data is not None:
-            return self._commits.run(staged.sha256_hex, write, staged.data)
+            return self._commits.run(staged.sha256_hex, write, staged.data, refuses_first=refuses_first)
         blob_id: str | None = None
         committed = False
         try:
             self._blobs.sync_staged(staged)
             blob_id = self._blobs.place(staged)
-            result = self._commits.run(blob_id, write)
+            result = self._commits.run(blob_id, write, refuses_first=refuses_first)
             committed = True
             return result
         finally:
@@ -150,10 +151,10 @@ class StoreCore:
                         dropped.append(blob_id)  # the row never committed; drop the fresh blob
             self._blobs.discard(staged)
 
-    async def _write_inline(self, staged: StagedBody, write: Write[T]) -> T:
+    async def _write_inline(self, staged: StagedBody, write: Write[T], *, refuses_first: bool = False) -> T:
         """`_publish_and_write` for a body held in memory, awaited on the event loop: no worker thread."""
         assert staged.data is not None
-        return await self._commits.run_async(staged.sha256_hex, write, staged.data)
+        return await self._commits.run_async(staged.sha256_hex, write, staged.data, refuses_first=refuses_first)
 
     def _read_body(self, blob_id: str, size: int, start: int, end: int) -> bytes | None:
         """Bytes [start, end] of an inline body (None: not stored inline; it is a file)."""

@@ -1,5 +1,5 @@
-"""What the read path asks on every request, kept in memory as last committed: the buckets, and the
-current version of recently read objects.
+"""What the read path asks on every request, kept in memory as last committed: the buckets, bucket
+configuration documents, and the current version of recently read objects.
 
 A GET asks for its bucket (region check) and its object's row; from SQLite that is two statements and a
 JSON decode of the row's headers, meta and tags, for values that change only when the store itself
@@ -7,6 +7,9 @@ writes. The store is the only writer of its database (the data directory is floc
 when these copies go stale:
 
 - the buckets are reloaded after a commit that added or removed one (`MetaTx.buckets_changed`);
+- the configuration documents (encryption is asked by every PUT; ACL, CORS, policy often) and known
+  absences are dropped after a transaction that changed a document or removed a bucket
+  (`MetaTx.configs_changed`);
 - the object rows are all dropped after *every* write transaction, whatever it touched. Coarse, but
   nothing needs to know which rows a write changed (put, copy, delete, multi-delete, complete, append,
   versioning, ACL, tagging, restore, purge, reset all end the same way), so no write path can be missed.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from cos_ocr_emulator.storage.meta import MetaDB
@@ -31,6 +35,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 OBJECT_ROWS = 4096  # current-version rows kept; the oldest filed goes first
+CONFIG_DOCUMENTS = 4096  # configuration lookups kept (documents and known absences); all go when full
 
 
 class Generation(Generic[K, V]):
@@ -70,13 +75,30 @@ class ReadCache:
         self._buckets: dict[str, BucketInfo] | None = None
         self._bucket_generation = 0
         self.objects: Generation[tuple[str, str], ObjectInfo] = Generation(object_rows)
+        # (bucket, name) -> document, None: the bucket has no such document. A plain dict, replaced whole.
+        self._configs: dict[tuple[str, str], str | None] = {}
         db.after_write.append(self._written)
 
-    def _written(self, buckets_changed: bool) -> None:
+    def _written(self, buckets_changed: bool, configs_changed: bool) -> None:
         self.objects.invalidate()
+        if configs_changed:
+            self._configs = {}  # a reader still filing into the old dict files into nothing
         if buckets_changed:
             self._bucket_generation += 1
             self._buckets = None
+
+    def config(self, bucket: str, name: str, load: Callable[[], str | None]) -> str | None:
+        """A bucket's configuration document (None: none), `load`ed (and remembered) unless known. `load`
+        may raise (NoSuchBucket): nothing is remembered then."""
+        cache = self._configs  # taken before the read: see the module docstring
+        key = (bucket, name)
+        if key in cache:
+            return cache[key]
+        document = load()
+        if len(cache) >= CONFIG_DOCUMENTS:
+            cache.clear()
+        cache[key] = document
+        return document
 
     def buckets(self) -> dict[str, BucketInfo]:
         """Every bucket by name, as committed."""

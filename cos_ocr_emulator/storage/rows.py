@@ -23,7 +23,8 @@ def from_dt(dt: datetime) -> int:
 
 
 def dump(d: dict[str, str]) -> str:
-    return json.dumps(d, ensure_ascii=False, sort_keys=True)
+    # Most objects have no stored headers, meta or tags: skip the encoder (same text as json.dumps).
+    return json.dumps(d, ensure_ascii=False, sort_keys=True) if d else "{}"
 
 
 def load(s: str) -> dict[str, str]:
@@ -32,7 +33,7 @@ def load(s: str) -> dict[str, str]:
 
 
 def dump_tags(tags: tuple[tuple[str, str], ...]) -> str:
-    return json.dumps([list(pair) for pair in tags], ensure_ascii=False)
+    return json.dumps([list(pair) for pair in tags], ensure_ascii=False) if tags else "[]"
 
 
 def load_tags(s: str) -> tuple[tuple[str, str], ...]:

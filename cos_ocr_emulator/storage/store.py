@@ -35,7 +35,6 @@ from cos_ocr_emulator.storage.plumbing import StoreCore, quote_etag
 from cos_ocr_emulator.storage.rows import dump_tags, to_dt
 from cos_ocr_emulator.storage.versions import install, list_versions, lookup, remove
 
-_CONFIGS_CACHED = 4096  # bucket configuration lookups kept (documents and known absences)
 _CONCAT_CHUNK = 1024 * 1024  # complete: bigger reads than GET, the copy is disk-bound
 
 
@@ -72,19 +71,15 @@ class SqliteStore(StoreCore):
 
     # --- bucket configuration documents -------------------------------------------------------
     def get_bucket_config(self, bucket: str, name: str) -> str | None:
-        # Asked on every PUT (encryption), from memory once read (MetaDB.configs). A document can only
-        # exist while its bucket does, so the bucket is looked up only when there is none.
-        cache = self._db.configs  # taken before the read: see MetaDB.configs
-        key = (bucket, name)
-        if key in cache:
-            return cache[key]
+        # Asked on every PUT (encryption): from memory once read (readcache.py).
+        return self._reads.config(bucket, name, lambda: self._load_config(bucket, name))
+
+    def _load_config(self, bucket: str, name: str) -> str | None:
+        # A document can only exist while its bucket does, so the bucket is looked up only when there is none.
         with self._db.single() as tx:
             document = tx.get_config(bucket, name)
             if document is None:
                 self._bucket(tx, bucket)  # NoSuchBucket is not cached
-        if len(cache) >= _CONFIGS_CACHED:
-            cache.clear()
-        cache[key] = document
         return document
 
     def bucket_configs(self, bucket: str) -> dict[str, str]:
@@ -105,20 +100,21 @@ class SqliteStore(StoreCore):
     # --- objects ------------------------------------------------------------------------------
     def put_object(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """Consumes `staged` whatever happens (published, or removed on error)."""
-        return self._publish_and_write(staged, self._put_write(bucket, key, staged, new))
+        return self._publish_and_write(staged, self._put_write(bucket, key, staged, new), refuses_first=True)
 
     async def put_object_async(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> ObjectInfo:
         """`put_object` for a body held in memory (`staged.data`), awaited without a worker thread."""
-        return await self._write_inline(staged, self._put_write(bucket, key, staged, new))
+        return await self._write_inline(staged, self._put_write(bucket, key, staged, new), refuses_first=True)
 
     def _put_write(self, bucket: str, key: str, staged: StagedBody, new: NewObject) -> Write[ObjectInfo]:
         info = self._info(bucket, key, new, staged.size, quote_etag(staged.md5_hex), staged.crc64, staged.sha256_hex)
 
         def write(tx: MetaTx, blob_id: str, dropped: list[str]) -> ObjectInfo:
-            exists, versioning = tx.bucket_versioning(bucket)
+            # Refuses (NoSuchBucket) before it changes anything: run with `refuses_first` (commit.py).
+            exists, versioning, current_blob = tx.put_state(bucket, key)
             if not exists:
                 raise no_such_bucket(bucket)
-            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id, versioning)
+            new_info, old = install(tx, info, staged.md5_hex, self._ids.version_id, versioning, current_blob)
             dropped.extend(b for b in old if b)
             return new_info
 

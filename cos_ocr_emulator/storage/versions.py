@@ -50,7 +50,7 @@ class VersionTx:
     """SQL for `object_versions` and `bucket_configs`; mixed into `MetaTx` (one connection, one transaction)."""
 
     _c: sqlite3.Connection
-    configs_changed = False  # set by the statements that change bucket_configs (MetaDB's config cache)
+    configs_changed = False  # set by the statements that change bucket_configs (readcache.py)
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
@@ -66,14 +66,15 @@ class VersionTx:
         rows = self._c.execute("SELECT name, document FROM bucket_configs WHERE bucket = ? ORDER BY name", (bucket,))
         return {str(r[0]): str(r[1]) for r in rows}
 
-    def bucket_versioning(self, bucket: str) -> tuple[bool, str | None]:
-        """(whether the bucket exists, its versioning state) in one statement, for the PUT path."""
+    def put_state(self, bucket: str, key: str) -> tuple[bool, str | None, str | None]:
+        """(whether the bucket exists, its versioning state, the blob id of the key's current row) in one
+        statement: all a PUT reads before it writes (each statement costs the committer a GIL round)."""
         row = self._c.execute(
-            "SELECT (SELECT document FROM bucket_configs WHERE bucket = ?1 AND name = 'versioning')"
-            " FROM buckets WHERE name = ?1",
-            (bucket,),
+            "SELECT (SELECT document FROM bucket_configs WHERE bucket = ?1 AND name = 'versioning'),"
+            " (SELECT blob_id FROM objects WHERE bucket = ?1 AND key = ?2) FROM buckets WHERE name = ?1",
+            (bucket, key),
         ).fetchone()
-        return (False, None) if row is None else (True, row[0])
+        return (False, None, None) if row is None else (True, row[0], row[1])
 
     def put_config(self, bucket: str, name: str, document: str) -> None:
         self.configs_changed = True
@@ -183,16 +184,25 @@ def _fresh_id(tx: MetaTx, bucket: str, key: str, new_id: Callable[[], str]) -> s
 
 
 def install(
-    tx: MetaTx, info: ObjectInfo, md5_hex: str, new_id: Callable[[], str], state: str | Lookup | None = LOOKUP
+    tx: MetaTx,
+    info: ObjectInfo,
+    md5_hex: str,
+    new_id: Callable[[], str],
+    state: str | Lookup | None = LOOKUP,
+    current_blob: str | Lookup | None = LOOKUP,
 ) -> tuple[ObjectInfo, list[str | None]]:
     """Make `info` the current version of its key; returns it with its version id, and blobs to release.
-    `new_id` makes version ids (IdSource.version_id); `state` is the bucket's versioning state if the
-    caller already read it (`MetaTx.bucket_versioning`)."""
+    `new_id` makes version ids (IdSource.version_id); `state` is the bucket's versioning state and
+    `current_blob` the blob id of the key's current row (None: no row) if the caller already read them
+    (`MetaTx.put_state`)."""
     if isinstance(state, Lookup):
         state = tx.get_config(info.bucket, VERSIONING)
     if state is None:
-        new = dataclasses.replace(info, version_id=NULL_VERSION)
-        return new, [tx.put_object(new, md5_hex)]
+        new = info if info.version_id == NULL_VERSION else dataclasses.replace(info, version_id=NULL_VERSION)
+        if isinstance(current_blob, Lookup):
+            return new, [tx.put_object(new, md5_hex)]
+        tx.write_object(new, md5_hex)
+        return new, [current_blob]
     dropped: list[str | None] = []
     version_id = _fresh_id(tx, info.bucket, info.key, new_id) if state == "Enabled" else NULL_VERSION
     if version_id == NULL_VERSION:

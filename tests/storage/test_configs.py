@@ -148,7 +148,7 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 def test_config_reads_from_memory_follow_every_change(store: SqliteStore) -> None:
-    """Documents are served from memory once read (MetaDB.configs); every kind of change is seen at once."""
+    """Documents are served from memory once read (readcache.py); every kind of change is seen at once."""
     assert store.get_bucket_config(BUCKET, "encryption") is None  # an absence is remembered too
     store.put_bucket_config(BUCKET, "encryption", "one")
     assert store.get_bucket_config(BUCKET, "encryption") == "one"

@@ -147,7 +147,7 @@ def test_failed_commit_leaves_no_blob_and_no_temp_file(tmp_path: Path, monkeypat
         def boom(*args: object) -> None:
             raise OSError("disk full")
 
-        monkeypatch.setattr(meta.MetaTx, "put_object", boom)
+        monkeypatch.setattr(meta.MetaTx, "write_object", boom)  # every object row is written here
         with pytest.raises(OSError, match="disk full"):
             store.put_object(BUCKET, "k", staged, NewObject())
         files = [p for p in (tmp_path / "data").rglob("*") if p.is_file() and p.parent.name != "data"]

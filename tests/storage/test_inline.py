@@ -158,6 +158,40 @@ async def _one(data: bytes):  # type: ignore[no-untyped-def]
     yield data
 
 
+def test_a_put_that_fails_mid_write_fails_its_whole_batch(store: SqliteStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PutObject write runs without a SAVEPOINT (it refuses only before changing anything). An error
+    after its first change (here the object row's INSERT, as on a full disk) cannot be undone alone,
+    so the batch fails whole: nobody in it is acknowledged, nothing of it is stored, the next commit works."""
+    from cos_ocr_emulator.storage import meta
+
+    real = meta.MetaTx.write_object
+
+    def failing(tx: meta.MetaTx, info: ObjectInfo, md5_hex: str) -> None:
+        real(tx, info, md5_hex)
+        if info.key == "boom":  # after the row went in: only a rollback of the batch can take it out
+            raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(meta.MetaTx, "write_object", failing)
+
+    async def put(key: str, data: bytes) -> ObjectInfo:
+        return await store.put_object_async(BUCKET, key, await store.stage(_one(data), max_size=99), NewObject())
+
+    async def scenario() -> list[ObjectInfo | BaseException]:
+        with store._db.lock:  # hold the writer: all three queue and share one commit
+            tasks = [asyncio.ensure_future(put(k, k.encode())) for k in ("before", "boom", "after")]
+            await asyncio.sleep(0.05)  # a timing hint only: any split into batches fails only "boom" or more
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    outcomes = asyncio.run(scenario())
+    assert isinstance(outcomes[1], sqlite3.OperationalError)
+    stored = {o.key for o in store.list_objects(BUCKET).contents}
+    acknowledged = {o.key for o in outcomes if isinstance(o, ObjectInfo)}
+    assert stored == acknowledged and "boom" not in stored  # what was acknowledged is exactly what is kept
+    assert store.body_ids()[1] == {_sha(k.encode()) for k in stored}  # no body of a failed write is left
+    asyncio.run(put("later", b"later"))
+    assert store.read_all(store.head_object(BUCKET, "later")) == b"later"
+
+
 def test_concurrent_async_puts_all_commit(store: SqliteStore) -> None:
     async def scenario() -> list[ObjectInfo]:
         async def put(i: int) -> ObjectInfo:

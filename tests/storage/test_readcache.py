@@ -223,3 +223,18 @@ def test_generation_is_bounded_and_drops_values_filed_under_an_old_one() -> None
     for n in range(5):
         cache.put(cache.current(), f"k{n}", n)
     assert len(cache) == 3 and cache.get("k4") == 4 and cache.get("k0") is None
+
+
+def test_a_config_document_read_while_a_change_commits_is_not_kept(store: SqliteStore) -> None:
+    """The configuration documents live in the same read cache as rows and buckets: a document loaded
+    from before a commit that changed it is filed under a generation nobody reads any more."""
+    store.put_bucket_config(BUCKET, "encryption", "old")
+
+    def load_then_commit() -> str | None:
+        document = store._load_config(BUCKET, "encryption")  # read before the commit ...
+        store.put_bucket_config(BUCKET, "encryption", "new")  # ... which lands while the read is in flight
+        return document
+
+    assert store._reads.config(BUCKET, "encryption", load_then_commit) == "old"  # what that read saw
+    assert store.get_bucket_config(BUCKET, "encryption") == "new"  # but it was not kept
+    assert store.get_bucket_config(BUCKET, "encryption") == "new"
