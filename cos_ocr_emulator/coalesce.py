@@ -82,3 +82,12 @@ class Coalesce:
         self.release()
         assert transport is not None
         transport.close()
+
+    def __getattr__(self, name: str) -> object:
+        """Anything else a uvicorn version may use its transport for (`writelines`,
+        `get_extra_info`...): the held head goes out first, then the real transport answers, so a
+        newer uvicorn costs the saved write, never a broken answer."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self.release()
+        return getattr(self._transport, name)

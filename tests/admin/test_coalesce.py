@@ -159,3 +159,26 @@ def test_a_send_not_bound_to_a_transport_holder_is_left_alone() -> None:
     coalesce.hold()
     coalesce.release()
     assert not coalesce.holding
+
+
+def test_any_other_transport_call_sends_the_held_head_first_and_reaches_the_transport() -> None:
+    # A uvicorn version that used its transport for more than write/is_closing/close while a head is
+    # held gets the real transport's answer, and the head is not left behind.
+    transport = Transport()
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.transport: object = transport
+
+        async def send(self, message: Message) -> None:
+            pass
+
+    cycle = Cycle()
+    coalesce = Coalesce(cycle.send)
+    coalesce.hold()
+    assert cycle.transport is coalesce
+    coalesce.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    assert transport.writes == []
+    assert coalesce.get_extra_info("peername") == ("127.0.0.1", 50000)
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n"]
+    assert cycle.transport is transport and not coalesce.holding
