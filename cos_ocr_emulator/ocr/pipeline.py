@@ -188,7 +188,8 @@ class OcrService:
         return self._finish(_in_original_scale(attempt, prescale), req, loaded.pdf_page_size)
 
     def _orient_and_read(self, page: Image.Image, job: _Job, skew: float | None) -> _Attempt:
-        """Find the quarter turn (OSD, or readings of the turns when OSD is unsure) and read the page."""
+        """Find the quarter turn (the ink's guess, confirmed by its reading; else OSD, or readings of
+        the turns when OSD is unsure) and read the page."""
         job.remaining()
         profile, code, limit = job.profile, job.req.language_type, job.timeout
         has_osd = "osd" in languages.installed_languages()

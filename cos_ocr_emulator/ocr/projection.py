@@ -103,8 +103,9 @@ def likely_turn(gray: Image.Image) -> int | None:
     mask = ink(gray)
     rows, columns = gap_share(mask), gap_share(mask.T)
     if columns >= SIDEWAYS_MIN_GAPS and columns >= SIDEWAYS_RATIO * rows:
-        # np.rot90 turns anticlockwise: it undoes a page turned 90 degrees clockwise.
-        return 90 if ascender_ratio(np.rot90(mask)) >= ascender_ratio(np.rot90(mask, 3)) else 270
+        # np.rot90 turns anticlockwise: it undoes a page turned 90 degrees clockwise. Turned the
+        # other way the same lines come out flipped, with exactly the reciprocal ratio.
+        return 90 if ascender_ratio(np.rot90(mask)) >= 1.0 else 270
     above, below, band = line_zones(mask)
     if band <= LATIN_BAND and above <= UPSIDE_DOWN_RATIO * below:
         return 180
